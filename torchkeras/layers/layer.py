@@ -1,0 +1,817 @@
+"""`keras.layers.Layer`: the base class of every layer, and a `torch.nn.Module`.
+
+Weights are `keras.Variable`s (torch Parameters) registered on the module, so `parameters()`,
+`state_dict()` and `.to(device)` see them. Keras's conveniences (lazy `build`, symbolic calls on
+`KerasTensor`s, masks, `training` resolution, input checks) live in `__call__`; the compiled training step
+calls `call` directly and skips them.
+"""
+import contextlib
+import inspect
+import threading
+import warnings
+
+import numpy as np
+import torch
+
+from torchkeras import dtype_policies
+from torchkeras.api_export import keras_export
+from torchkeras.backend import dtypes
+from torchkeras.backend import naming
+from torchkeras.backend import symbolic
+from torchkeras.backend.device import device_scope
+from torchkeras.backend.keras_tensor import KerasTensor
+from torchkeras.backend.variables import Variable
+from torchkeras.layers import input_spec as input_spec_lib
+from torchkeras.ops.node import Node
+from torchkeras.ops.operation import Operation
+from torchkeras.utils import tree
+
+_LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights", "input_length")
+
+# Bumped whenever the set of trainable variables may change (new weight, trainable flag flipped);
+# trainers cache their variable lists against it.
+_STRUCTURE_VERSION = [0]
+
+
+def bump_structure_version():
+    _STRUCTURE_VERSION[0] += 1
+
+
+def structure_version():
+    return _STRUCTURE_VERSION[0]
+
+
+# --- call context: `training` flows from an outer call into nested ones --------------------------------
+
+_ctx = threading.local()
+
+
+def _ctx_stack():
+    stack = getattr(_ctx, "stack", None)
+    if stack is None:
+        stack = _ctx.stack = []
+    return stack
+
+
+@contextlib.contextmanager
+def call_context(training=None, entry=None):
+    stack = _ctx_stack()
+    stack.append((training, entry))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def current_training():
+    stack = _ctx_stack()
+    return stack[-1][0] if stack else None
+
+
+def in_call():
+    return bool(_ctx_stack())
+
+
+# --- signature introspection, cached per class ----------------------------------------------------------
+
+_SIG_CACHE = {}
+
+
+def call_signature_info(layer):
+    """(has_training_arg, has_mask_arg, tensor arg names, accepts **kwargs) of `layer.call`."""
+    cls = type(layer)
+    info = _SIG_CACHE.get(cls)
+    if info is None:
+        try:
+            params = inspect.signature(layer.call).parameters
+        except (TypeError, ValueError):
+            params = {}
+        names = list(params)
+        varkw = any(p.kind == p.VAR_KEYWORD for p in params.values())
+        info = ("training" in params, "mask" in params, names, varkw)
+        _SIG_CACHE[cls] = info
+    return info
+
+
+def _overrides(obj, method, base):
+    return getattr(type(obj), method, None) is not getattr(base, method, None)
+
+
+def _shape_of(x):
+    if isinstance(x, (KerasTensor, torch.Tensor, np.ndarray)):
+        return tuple(x.shape)
+    return None
+
+
+def _to_tensor_input(x):
+    if isinstance(x, np.ndarray):
+        from torchkeras import ops
+
+        return ops.convert_to_tensor(x)
+    return x
+
+
+@keras_export("keras.layers.Layer", "keras.Layer")
+class Layer(torch.nn.Module, Operation):
+    """The base class of all layers: a callable that holds weights and computes `call(inputs)`.
+
+    Subclasses create weights in `build(input_shape)` with `add_weight`, and compute in `call(inputs)`.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        obj = object.__new__(cls)
+        torch.nn.Module.__init__(obj)
+        # Remember the constructor arguments: they are the default `get_config()` of custom layers.
+        try:
+            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+            auto = {}
+            for key, value in list(bound.arguments.items())[1:]:
+                param = inspect.signature(cls.__init__).parameters[key]
+                if param.kind == param.VAR_KEYWORD:
+                    auto.update(value)
+                elif param.kind != param.VAR_POSITIONAL:
+                    auto[key] = value
+            obj._auto_config = auto
+        except (TypeError, ValueError):
+            obj._auto_config = None
+        return obj
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None,
+                 **kwargs):
+        unknown = {k: v for k, v in kwargs.items() if k not in _LAYER_KWARGS}
+        if unknown:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {unknown}")
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError(
+                "Argument `name` must be a string and cannot contain character `/`. "
+                f"Received: name={name} (of type {type(name)})"
+            )
+        self.name = name or naming.auto_name(naming.to_snake_case(type(self).__name__))
+        self.built = False
+        self._trainable = bool(trainable)
+        self._trainable_variables = []
+        self._non_trainable_variables = []
+        self._losses = []
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+        self._build_shapes_dict = None
+        self._weight_device = None
+        self.autocast = autocast
+        self.input_spec = None
+        if not hasattr(self, "supports_masking"):
+            self.supports_masking = False
+        self._dtype_policy = dtype_policies.get(dtype)
+        from torchkeras import regularizers
+
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        # Keras 2 spellings: input_dim / input_shape / batch_input_shape on the first layer.
+        shape = None
+        if kwargs.get("batch_input_shape") is not None:
+            shape = tuple(kwargs["batch_input_shape"])[1:]
+            self._batch_size_arg = tuple(kwargs["batch_input_shape"])[0]
+        elif kwargs.get("input_shape") is not None:
+            shape = tuple(kwargs["input_shape"])
+        elif kwargs.get("input_dim") is not None:
+            shape = (kwargs["input_dim"],)
+        if kwargs.get("batch_size") is not None:
+            self._batch_size_arg = kwargs["batch_size"]
+        self._input_shape_arg = shape
+        self._initial_weights = kwargs.get("weights")
+        self.training = False  # Keras layers run in inference mode unless told otherwise.
+
+    # --- dtype -----------------------------------------------------------------------------------------
+    @property
+    def dtype_policy(self):
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._dtype_policy = dtype_policies.get(value)
+
+    @property
+    def dtype(self):
+        """The dtype of the layer's variables."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        return self._dtype_policy.variable_dtype
+
+    # --- attribute tracking ----------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if not name.startswith("_") and _is_metric(value) and "_modules" in self.__dict__:
+            tracked = self.__dict__.setdefault("_tracked_metrics", [])
+            if not any(m is value for m in tracked):
+                tracked.append(value)
+        if isinstance(value, Variable) and "_parameters" in self.__dict__:
+            params = self.__dict__["_parameters"]
+            old_key = next((k for k, v in params.items() if v is value), None)
+            if old_key is not None and old_key != name:
+                # Re-key `self.w = self.add_weight(name="kernel")` in place: one state_dict entry per weight.
+                items = [(name if k == old_key else k, v) for k, v in params.items()]
+                params.clear()
+                params.update(items)
+                return
+        if isinstance(value, (list, tuple, dict)) and "_modules" in self.__dict__ and not name.startswith("__"):
+            from torchkeras.layers import tracking
+
+            if not name.startswith("_") or tracking.contains_module(value):
+                tracking.track_collection(self, name, value)
+                return
+        if "_modules" in self.__dict__ and name in self.__dict__["_modules"] and \
+                not isinstance(value, torch.nn.Module) and value is not None:
+            del self.__dict__["_modules"][name]  # a tracked collection replaced by a plain value
+        super().__setattr__(name, value)
+
+    # --- trainable -------------------------------------------------------------------------------------
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        self._trainable = value
+        for v in self._trainable_variables:
+            v.trainable = value
+        for layer in self._sublayers():
+            if isinstance(layer, Layer):
+                layer.trainable = value
+            else:
+                for p in layer.parameters():
+                    p.requires_grad_(value)
+        bump_structure_version()
+
+    # --- sublayers and variables -----------------------------------------------------------------------
+    def _sublayers(self):
+        """Direct sublayers (Keras layers, and plain torch modules treated as leaves), in tracking order."""
+        out = []
+        seen = set()
+
+        def collect(m):
+            if id(m) in seen:
+                return
+            seen.add(id(m))
+            if isinstance(m, Layer):
+                out.append(m)
+            elif isinstance(m, (torch.nn.ModuleList, torch.nn.ModuleDict)) or getattr(m, "_keras_container", False):
+                for c in m.children():
+                    collect(c)
+            else:
+                out.append(m)
+
+        for m in self._modules.values():
+            if m is not None:
+                collect(m)
+        return out
+
+    @property
+    def _layers(self):
+        return [m for m in self._sublayers() if isinstance(m, Layer)]
+
+    def _flatten_layers(self, include_self=True, recursive=True):
+        out = [self] if include_self else []
+        seen = {id(self)}
+        stack = list(reversed(self._layers))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            if recursive:
+                stack.extend(reversed(layer._layers))
+        return out
+
+    @property
+    def variables(self):
+        """All variables (trainable or not) of this layer and its sublayers."""
+        result = []
+        seen = set()
+        for v in self._trainable_variables + self._non_trainable_variables:
+            if id(v) not in seen:
+                seen.add(id(v))
+                result.append(v)
+        for layer in self._sublayers():
+            vs = layer.variables if isinstance(layer, Layer) else list(layer.parameters())
+            for v in vs:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    result.append(v)
+        return result
+
+    @property
+    def weights(self):
+        return self.variables
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [v for v in self.weights if _is_trainable(v)]
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [v for v in self.weights if not _is_trainable(v)]
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    _K3_ADD_WEIGHT = ("shape", "initializer", "dtype", "trainable", "autocast", "regularizer", "constraint",
+                      "aggregation", "overwrite_with_gradient", "name")
+    _K2_ADD_WEIGHT = ("name", "shape", "dtype", "initializer", "regularizer", "trainable", "constraint")
+
+    def add_weight(self, *args, **kwargs):
+        """Create a weight: `add_weight(shape, initializer, dtype, trainable, regularizer, constraint, name)`.
+
+        The Keras 2 positional order (`add_weight(name, shape, dtype, initializer, ...)`) is accepted too.
+        """
+        order = self._K2_ADD_WEIGHT if args and isinstance(args[0], str) else self._K3_ADD_WEIGHT
+        if len(args) > len(order):
+            raise TypeError(f"add_weight() takes at most {len(order)} positional arguments.")
+        for key, value in zip(order, args):
+            if key in kwargs:
+                raise TypeError(f"add_weight() got multiple values for argument '{key}'")
+            kwargs[key] = value
+        for legacy in ("use_resource", "synchronization", "partitioner", "caching_device", "experimental_autocast"):
+            kwargs.pop(legacy, None)
+        unknown = set(kwargs) - set(self._K3_ADD_WEIGHT)
+        if unknown:
+            raise TypeError(f"add_weight() got unexpected keyword arguments: {sorted(unknown)}")
+        return self._add_weight(**kwargs)
+
+    def _add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                    regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False,
+                    name=None):
+        from torchkeras import constraints, initializers, regularizers
+
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        dtype = dtypes.standardize_dtype(dtype or self.variable_dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtypes.is_float_dtype(dtype) else "zeros"
+        initializer = initializers.get(initializer)
+        device = device_scope(self._weight_device) if self._weight_device is not None else contextlib.nullcontext()
+        with symbolic.escape_fake(), naming.name_scope(self.name, caller=self), device:
+            variable = Variable(initializer=initializer, shape=shape, dtype=dtype, trainable=trainable,
+                                autocast=autocast, aggregation=aggregation, name=name or "variable")
+        variable.regularizer = regularizers.get(regularizer)
+        variable.constraint = constraints.get(constraint)
+        variable.overwrite_with_gradient = overwrite_with_gradient
+        if not self._trainable and trainable:
+            variable.trainable = False
+        self._track_variable(variable, trainable)
+        return variable
+
+    def _track_variable(self, variable, trainable=None):
+        trainable = variable.trainable if trainable is None else trainable
+        (self._trainable_variables if trainable else self._non_trainable_variables).append(variable)
+        key = variable.name.replace(".", "_") or "variable"
+        base, i = key, 1
+        while key in self._parameters or key in self._modules or (
+                key in self.__dict__ or hasattr(type(self), key)):
+            key = f"{base}_{i}"
+            i += 1
+        self.register_parameter(key, variable)
+        bump_structure_version()
+
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True, regularizer=None,
+                     constraint=None, name=None):
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
+                               autocast=autocast, regularizer=regularizer, constraint=constraint, name=name)
+
+    # --- weights as numpy ------------------------------------------------------------------------------
+    def get_weights(self):
+        """The weights as a list of NumPy arrays, in `layer.weights` order."""
+        return [_to_numpy(v) for v in self.weights]
+
+    def set_weights(self, weights):
+        """Set the weights from a list of NumPy arrays (same order and shapes as `get_weights()`)."""
+        params = self.weights
+        weights = list(weights)
+        if len(params) != len(weights):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of length "
+                f"{len(weights)}, but the layer was expecting {len(params)} weights."
+            )
+        arrays = []
+        for p, w in zip(params, weights):
+            w = w.detach().cpu().numpy() if isinstance(w, torch.Tensor) else np.asarray(w)
+            if tuple(p.shape) != tuple(w.shape):
+                raise ValueError(
+                    f"Layer {self.name} weight shape {tuple(p.shape)} is not compatible with provided weight "
+                    f"shape {tuple(w.shape)}."
+                )
+            arrays.append(w)
+        with torch.no_grad():
+            for p, w in zip(params, arrays):
+                p.copy_(torch.as_tensor(w, dtype=p.dtype))
+
+    def count_params(self):
+        """The number of scalars in the layer's weights."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
+                "You can build it manually via: `layer.build(input_shape)`."
+            )
+        return int(sum(int(np.prod(v.shape)) for v in self.weights))
+
+    # --- losses ----------------------------------------------------------------------------------------
+    def add_loss(self, loss):
+        """Add a loss tensor (e.g. an activity regularization) to the layer, for the current call."""
+        if callable(loss) and not isinstance(loss, torch.Tensor):
+            loss = loss()
+        if loss is None:
+            return
+        if not isinstance(loss, (torch.Tensor, KerasTensor)):
+            loss = torch.as_tensor(loss, dtype=torch.float32)
+        self._losses.append(loss)
+
+    def _add_activity_loss(self, outputs):
+        for out in tree.flatten(outputs):
+            if isinstance(out, torch.Tensor):
+                loss = self.activity_regularizer(out)
+                if out.dim() > 0 and out.shape[0] > 0:
+                    loss = loss / out.shape[0]
+                self.add_loss(loss)
+
+    def _clear_losses(self):
+        for layer in self._flatten_layers():
+            layer._losses.clear()
+
+    @property
+    def losses(self):
+        """Losses added in the last call (`add_loss`, activity regularizers) plus weight regularization."""
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(layer._losses)
+        out.extend(self._weight_regularization_losses())
+        return out
+
+    def _weight_regularization_losses(self):
+        out = []
+        for v in self.weights:
+            reg = getattr(v, "regularizer", None)
+            if reg is not None and _is_trainable(v):
+                out.append(reg(v))
+        return out
+
+    # --- build -----------------------------------------------------------------------------------------
+    def build(self, input_shape=None):
+        """Create the layer's weights. The default does nothing."""
+        self.built = True
+
+    def _maybe_build(self, args, kwargs, device=None):
+        if self.built:
+            return
+        shapes = self._shapes_for_build(args, kwargs)
+        self._weight_device = device
+        try:
+            with naming.name_scope(self.name, caller=self):
+                if len(shapes) == 1:
+                    self.build(next(iter(shapes.values())))
+                else:
+                    try:
+                        self.build(**shapes)
+                    except TypeError:
+                        self.build(next(iter(shapes.values())))
+        finally:
+            self._weight_device = None
+        self.built = True
+        self._build_shapes_dict = shapes
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def _shapes_for_build(self, args, kwargs):
+        _, _, names, _ = call_signature_info(self)
+        names = [n for n in names if n not in ("training", "mask", "args", "kwargs")]
+        shapes = {}
+        if args:
+            first = args[0]
+            key = f"{names[0]}_shape" if names else "input_shape"
+            shapes[key] = tree.map_structure(_shape_of, first) if tree.is_nested(first) else _shape_of(first)
+        for i, arg in enumerate(args[1:], start=1):
+            if i < len(names) and isinstance(arg, (KerasTensor, torch.Tensor, np.ndarray)):
+                shapes[f"{names[i]}_shape"] = _shape_of(arg)
+        for k, v in kwargs.items():
+            if k in names and isinstance(v, (KerasTensor, torch.Tensor, np.ndarray)):
+                shapes[f"{k}_shape"] = _shape_of(v)
+        if not shapes:
+            shapes["input_shape"] = None
+        return shapes
+
+    def build_from_config(self, config):
+        if not config:
+            return
+        if "input_shape" in config:
+            shape = config["input_shape"]
+            if shape is not None:
+                with naming.name_scope(self.name, caller=self):
+                    self.build(_tupleize(shape))
+                self.built = True
+                self._build_shapes_dict = {"input_shape": _tupleize(shape)}
+        elif "shapes_dict" in config:
+            shapes = {k: _tupleize(v) for k, v in config["shapes_dict"].items()}
+            with naming.name_scope(self.name, caller=self):
+                if len(shapes) == 1:
+                    self.build(next(iter(shapes.values())))
+                else:
+                    self.build(**shapes)
+            self.built = True
+            self._build_shapes_dict = shapes
+
+    def get_build_config(self):
+        if not self.built or self._build_shapes_dict is None:
+            return None
+        shapes = self._build_shapes_dict
+        if len(shapes) == 1:
+            return {"input_shape": _listify(next(iter(shapes.values())))}
+        return {"shapes_dict": {k: _listify(v) for k, v in shapes.items()}}
+
+    # --- calling ---------------------------------------------------------------------------------------
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
+
+    def forward(self, *args, **kwargs):
+        return self.call(*args, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        if args:
+            args = (tree.map_structure(_to_tensor_input, args[0]),) + args[1:]
+        if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
+            return self._symbolic_call(*args, **kwargs)
+        has_training, has_mask, _, _ = call_signature_info(self)
+        training = kwargs.get("training")
+        if training is None:
+            training = current_training()
+        if training is None and self.training:
+            training = True
+        if has_training:
+            kwargs["training"] = training
+        elif "training" in kwargs:
+            kwargs.pop("training")
+        first = args[0] if args else None
+        previous_mask = None
+        if first is not None:
+            previous_mask = tree.map_structure(lambda x: getattr(x, "_keras_mask", None), first) if \
+                tree.is_nested(first) else getattr(first, "_keras_mask", None)
+        if has_mask and kwargs.get("mask") is None and previous_mask is not None and \
+                any(m is not None for m in tree.flatten(previous_mask)):
+            kwargs["mask"] = previous_mask
+        if not self.built:
+            device = next((x.device for x in tree.flatten(args) if isinstance(x, torch.Tensor)), None)
+            self._maybe_build(args, kwargs, device=device)
+        if self.input_spec is not None and first is not None:
+            input_spec_lib.assert_input_compatibility(self.input_spec, first, self.name)
+        entry = not in_call()
+        if entry:
+            self._clear_losses()
+        with call_context(training=training), naming.name_scope(self.name, caller=self):
+            outputs = torch.nn.Module.__call__(self, *args, **kwargs)
+        if self.activity_regularizer is not None:
+            self._add_activity_loss(outputs)
+        if self._computes_mask():
+            mask = self.compute_mask(first, kwargs.get("mask", previous_mask))
+            _attach_masks(outputs, mask)
+        return outputs
+
+    def _computes_mask(self):
+        return self.supports_masking or _overrides(self, "compute_mask", Layer)
+
+    def _symbolic_call(self, *args, **kwargs):
+        has_training, has_mask, _, _ = call_signature_info(self)
+        kwargs = dict(kwargs)
+        if not has_training:
+            kwargs.pop("training", None)
+        first = args[0] if args else None
+        previous_mask = None
+        if first is not None:
+            previous_mask = tree.map_structure(lambda x: getattr(x, "_keras_mask", None), first) if \
+                tree.is_nested(first) else getattr(first, "_keras_mask", None)
+        if not self.built:
+            self._maybe_build(args, kwargs)
+        if self.input_spec is not None and first is not None:
+            input_spec_lib.assert_input_compatibility(self.input_spec, first, self.name)
+        call_kwargs = dict(kwargs)
+        has_prev_mask = previous_mask is not None and any(m is not None for m in tree.flatten(previous_mask))
+        if has_mask and call_kwargs.get("mask") is None and has_prev_mask:
+            call_kwargs["mask"] = previous_mask
+        outputs = self.compute_output_spec(*args, **call_kwargs)
+        node_kwargs = dict(kwargs)
+        if has_mask and "mask" not in node_kwargs and has_prev_mask:
+            node_kwargs["mask"] = None  # recorded like Keras: the mask is recomputed at run time
+        Node(self, call_args=args, call_kwargs=node_kwargs, outputs=outputs)
+        if self._computes_mask():
+            mask_arg = call_kwargs.get("mask", previous_mask)
+            try:
+                mask_spec = symbolic.compute_output_spec(self.compute_mask, first, mask_arg)
+            except Exception:  # noqa: BLE001 - a mask that can't be inferred symbolically is dropped
+                mask_spec = None
+            _attach_masks(outputs, mask_spec)
+        return outputs
+
+    def compute_output_spec(self, *args, **kwargs):
+        if _overrides(self, "compute_output_shape", Layer):
+            first = args[0] if args else next(iter(kwargs.values()))
+            shape_in = tree.map_structure(lambda x: x.shape, first) if tree.is_nested(first) else first.shape
+            try:
+                shape_out = self.compute_output_shape(shape_in)
+            except NotImplementedError:
+                shape_out = None
+            if shape_out is not None:
+                dtype = self.compute_dtype
+                return _shapes_to_tensors(shape_out, dtype)
+        return symbolic.compute_output_spec(self._call_for_spec, *args, **kwargs)
+
+    def _call_for_spec(self, *args, **kwargs):
+        with call_context(training=kwargs.get("training")):
+            return self.call(*args, **kwargs)
+
+    def compute_output_shape(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} should implement `def compute_output_shape(self, input_shape)`."
+        )
+
+    def compute_mask(self, inputs, previous_mask=None):
+        if not self.supports_masking:
+            return None
+        return previous_mask
+
+    # --- graph attributes ------------------------------------------------------------------------------
+    def _node_attr(self, attr, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"The layer {self.name} has never been called and thus has no defined {what}."
+            )
+        node = self._inbound_nodes[0]
+        if attr == "input":
+            values = node.input_tensors
+            return values[0] if len(values) == 1 else values
+        return node.output_structure
+
+    @property
+    def input(self):
+        """The input tensor(s) of the layer's first call on symbolic inputs."""
+        return self._node_attr("input", "input")
+
+    @property
+    def output(self):
+        """The output tensor(s) of the layer's first call on symbolic inputs."""
+        return self._node_attr("output", "output")
+
+    @property
+    def input_shape(self):
+        if self._inbound_nodes:
+            inp = self.input
+            return tree.map_structure(lambda x: x.shape, inp) if isinstance(inp, list) else inp.shape
+        if self._build_shapes_dict:
+            return next(iter(self._build_shapes_dict.values()))
+        raise AttributeError(f"The layer {self.name} has never been called and thus has no defined input shape.")
+
+    @property
+    def output_shape(self):
+        if self._inbound_nodes:
+            out = self.output
+            return tree.map_structure(lambda x: x.shape, out) if tree.is_nested(out) else out.shape
+        if self._build_shapes_dict:
+            return self.compute_output_shape(next(iter(self._build_shapes_dict.values())))
+        raise AttributeError(
+            f"The layer {self.name} has never been called and thus has no defined output shape.")
+
+    # --- config ----------------------------------------------------------------------------------------
+    def get_config(self):
+        """The layer's constructor arguments, as a JSON-friendly dict."""
+        config = {"name": self.name}
+        if not _overrides(self, "get_config", Layer):
+            auto = getattr(self, "_auto_config", None)
+            if auto is None:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} does not implement get_config(), and its constructor "
+                    "arguments could not be recorded. Implement `get_config()` in your layer."
+                )
+            config.update({k: v for k, v in auto.items() if k not in ("name", "dtype", "trainable")})
+        base = {"name": config.pop("name"), "trainable": self.trainable,
+                "dtype": dtype_policies.serialize(self.dtype_policy)}
+        if self.activity_regularizer is not None:
+            from torchkeras import regularizers
+
+            base["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        base.update(config)
+        return base
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = dtype_policies.get(config["dtype"])
+        try:
+            return cls(**config)
+        except (TypeError, ValueError) as e:
+            allowed = _accepted_kwargs(cls)
+            if allowed is None:
+                raise
+            dropped = {k for k in config if k not in allowed}
+            if not dropped:
+                raise TypeError(
+                    f"Error when deserializing class '{cls.__name__}' using config={config}.\n\n"
+                    f"Exception encountered: {e}") from e
+            return cls(**{k: v for k, v in config.items() if k in allowed})
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    def _get_name(self):  # torch's repr of containers
+        return f"{type(self).__name__}(name={self.name})"
+
+    def extra_repr(self):
+        return ""
+
+
+def _accepted_kwargs(cls):
+    """Names accepted by `cls(**config)` across its `__init__` chain, or None if anything goes."""
+    allowed = set(_LAYER_KWARGS) | {"name", "trainable", "dtype", "autocast", "activity_regularizer"}
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        if klass is Layer:
+            break
+        params = inspect.signature(init).parameters
+        allowed.update(k for k, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            return allowed - {"self"}
+    return allowed - {"self"}
+
+
+def _is_metric(value):
+    return (hasattr(value, "update_state") and hasattr(value, "result") and hasattr(value, "reset_state")
+            and not isinstance(value, (type, torch.nn.Module)))
+
+
+def _is_trainable(v):
+    t = getattr(v, "trainable", None)
+    if t is None:
+        return bool(v.requires_grad)
+    return t
+
+
+def _to_numpy(v):
+    return v.detach().cpu().numpy().copy()
+
+
+def _attach_masks(outputs, masks):
+    if masks is None:
+        for o in tree.flatten(outputs):
+            if isinstance(o, (torch.Tensor, KerasTensor)):
+                try:
+                    o._keras_mask = None
+                except (AttributeError, RuntimeError):
+                    pass
+        return
+    flat_out = tree.flatten(outputs)
+    flat_mask = tree.flatten(masks)
+    if len(flat_mask) == 1 and len(flat_out) > 1:
+        flat_mask = flat_mask * len(flat_out)
+    for o, m in zip(flat_out, flat_mask):
+        if isinstance(o, (torch.Tensor, KerasTensor)):
+            try:
+                o._keras_mask = m
+            except (AttributeError, RuntimeError):
+                pass
+
+
+def _is_shape(x):
+    return isinstance(x, (tuple, list)) and all(d is None or isinstance(d, int) for d in x)
+
+
+def _shapes_to_tensors(shape, dtype):
+    if _is_shape(shape):
+        return KerasTensor(shape, dtype=dtype)
+    if isinstance(shape, dict):
+        return {k: _shapes_to_tensors(v, dtype) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)):
+        return type(shape)(_shapes_to_tensors(v, dtype) for v in shape)
+    return shape
+
+
+def _tupleize(shape):
+    if isinstance(shape, list) and shape and all(isinstance(s, (list, tuple)) or s is None for s in shape) and \
+            any(isinstance(s, (list, tuple)) for s in shape):
+        return [_tupleize(s) for s in shape]
+    if isinstance(shape, (list, tuple)):
+        return tuple(shape)
+    return shape
+
+
+def _listify(shape):
+    if isinstance(shape, (list, tuple)):
+        return [_listify(s) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _listify(v) for k, v in shape.items()}
+    return shape

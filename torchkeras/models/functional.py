@@ -1,0 +1,145 @@
+"""Functional models: `keras.Model(inputs, outputs)` over a graph of layer calls."""
+import warnings
+
+import numpy as np
+import torch
+
+from torchkeras.api_export import keras_export
+from torchkeras.backend.keras_tensor import KerasTensor
+from torchkeras.layers.core.input_layer import InputLayer
+from torchkeras.layers.layer import Layer
+from torchkeras.models.graph_plan import GraphPlan
+from torchkeras.models.model import Model
+from torchkeras.ops import function as function_lib
+from torchkeras.utils import tree
+
+
+def init_graph(model, inputs, outputs):
+    """Turn `model` into a graph network from `inputs` to `outputs` (KerasTensors, lists or dicts)."""
+    if isinstance(inputs, dict):
+        for k, v in inputs.items():
+            if not isinstance(v, KerasTensor):
+                raise ValueError(f"All `inputs` values must be KerasTensors. Received: inputs={inputs} "
+                                 f"including invalid value {v} of type {type(v)}")
+    for x in tree.flatten(inputs):
+        if not isinstance(x, KerasTensor):
+            raise ValueError(
+                "All `inputs` values must be KerasTensors (the result of `keras.Input(...)` or of a layer "
+                f"called on one). Received: inputs={inputs} including invalid value {x} of type {type(x)}"
+            )
+    for x in tree.flatten(outputs):
+        if not isinstance(x, KerasTensor):
+            raise ValueError(
+                "All `outputs` values must be KerasTensors (the result of calling layers on `keras.Input` "
+                f"tensors). Received: outputs={outputs} including invalid value {x} of type {type(x)}"
+            )
+    if isinstance(inputs, tuple):
+        inputs = list(inputs)
+    if isinstance(outputs, tuple):
+        outputs = list(outputs)
+    if isinstance(inputs, list) and len(inputs) == 1 and isinstance(inputs[0], KerasTensor):
+        model._single_input_in_list = True
+    model.__dict__["_inputs_struct"] = inputs
+    model.__dict__["_outputs_struct"] = outputs
+    model.__dict__["inputs"] = tree.flatten(inputs)
+    model.__dict__["outputs"] = tree.flatten(outputs)
+    nodes_by_depth, operations = function_lib.map_graph(model.inputs, model.outputs)
+    model.__dict__["_nodes_by_depth"] = nodes_by_depth
+    model.__dict__["_operations"] = operations
+    names = {}
+    for op in operations:
+        names[op.name] = names.get(op.name, 0) + 1
+    for name, count in names.items():
+        if count > 1:
+            raise ValueError(
+                f'The name "{name}" is used {count} times in the model. All operation names should be unique.'
+            )
+    for op in operations:
+        if isinstance(op, Layer) and not isinstance(op, InputLayer):
+            model._modules[op.name] = op
+    model._graph_plan = GraphPlan(model.inputs, outputs, nodes_by_depth)
+    model.built = True
+    from torchkeras.layers.layer import bump_structure_version
+
+    bump_structure_version()
+    input_layer_names = [t._keras_history[0].name for t in model.inputs]
+    model.__dict__["_input_names"] = input_layer_names
+
+
+@keras_export("keras.src.models.functional.Functional", "keras.models.Functional")
+class Functional(Model):
+    """A model defined by a graph of layers from `inputs` to `outputs`."""
+
+    _keras_registered_name = ("keras.src.models.functional", "Functional")
+
+    def __new__(cls, *args, **kwargs):
+        return Layer.__new__(cls, *args, **kwargs)
+
+    def __init__(self, inputs, outputs, name=None, **kwargs):
+        Model.__init__(self, inputs=inputs, outputs=outputs, name=name, **kwargs)
+
+    def get_config(self):
+        from torchkeras.models import functional_config
+
+        return functional_config.functional_get_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from torchkeras.models import functional_config
+
+        return functional_config.functional_from_config(cls, config, custom_objects)
+
+
+def standardize_inputs(model, inputs):
+    """Flatten call inputs to the model's input order, matching dicts by input name."""
+    n = len(model.inputs)
+    if isinstance(inputs, dict):
+        struct = model._inputs_struct
+        if isinstance(struct, dict):
+            missing = [k for k in struct if k not in inputs]
+            if missing:
+                raise ValueError(f"Missing data for input(s) {missing}. Expected the following keys: "
+                                 f"{list(struct.keys())}. Received keys: {list(inputs.keys())}")
+            flat = tree.flatten({k: inputs[k] for k in struct})
+        else:
+            names = model._input_names
+            if all(name in inputs for name in names):
+                flat = [inputs[name] for name in names]
+            elif n == 1 and len(inputs) == 1:
+                flat = list(inputs.values())
+            else:
+                raise ValueError(
+                    f"Missing data for input(s) {[k for k in names if k not in inputs]}. Expected the "
+                    f"following keys: {names}. Received keys: {list(inputs.keys())}"
+                )
+    else:
+        flat = tree.flatten(inputs)
+    if len(flat) != n:
+        if n == 1 and len(flat) > 1:
+            warnings.warn(
+                f"The structure of `inputs` doesn't match the expected structure. Expected: "
+                f"{[t.name for t in model.inputs]}. Received: {len(flat)} inputs. Using the first one.",
+                stacklevel=3,
+            )
+            flat = flat[:1]
+        else:
+            raise ValueError(
+                f'Layer "{model.name}" expects {n} input(s), but it received {len(flat)} input tensors. '
+                f"Inputs received: {[tuple(getattr(x, 'shape', ())) for x in flat]}"
+            )
+    plan = model._graph_plan
+    out = []
+    for x, dtype, rank, last in zip(flat, plan.input_dtypes, plan.input_ranks, plan.input_last):
+        if isinstance(x, np.ndarray) or not isinstance(x, (torch.Tensor, KerasTensor)):
+            from torchkeras import ops
+
+            x = ops.convert_to_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x, dtype=dtype)
+        elif isinstance(x, torch.Tensor) and x.dtype != dtype and (x.is_floating_point() or dtype.is_floating_point):
+            x = x.to(dtype)
+        if isinstance(x, torch.Tensor):
+            if x.dim() == rank - 1 and last == 1:
+                x = x.unsqueeze(-1)
+            elif x.dim() == rank + 1 and x.shape[-1] == 1:
+                x = x.squeeze(-1)
+        out.append(x)
+    return out

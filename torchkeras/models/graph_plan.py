@@ -1,0 +1,160 @@
+"""The execution plan of a functional graph: a flat list of steps built once, run on every forward.
+
+Each step reads its inputs from a slot array, calls the layer, and writes its outputs (and, where the
+graph carries masks, their masks) back. No shape inference, no input checks and no tree walking happen per
+step: all of that was settled when the plan was built.
+"""
+import torch
+
+from torchkeras.backend.keras_tensor import KerasTensor
+from torchkeras.ops import function as function_lib
+from torchkeras.utils import tree
+
+_module_call = torch.nn.Module.__call__
+
+
+class GraphPlan:
+    def __init__(self, inputs, outputs_struct, nodes_by_depth):
+        from torchkeras.layers.layer import Layer, call_signature_info
+
+        self._slots = {}
+        self.input_slots = [self._slot(t) for t in inputs]
+        self.input_dtypes = [_torch_dtype(t.dtype) for t in inputs]
+        self.input_ranks = [len(t.shape) for t in inputs]
+        self.input_last = [t.shape[-1] if t.shape else None for t in inputs]
+        self.outputs_struct = outputs_struct
+        flat_outputs = tree.flatten(outputs_struct)
+        self.steps = []
+        self.uses_masks = False
+        for node in function_lib.topological_nodes(nodes_by_depth, inputs):
+            op = node.operation
+            is_layer = isinstance(op, Layer)
+            if is_layer:
+                has_training, has_mask, _, varkw = call_signature_info(op)
+            else:
+                has_training = has_mask = False
+            template = (node.call_args, node.call_kwargs)
+            flat = tree.flatten(template)
+            in_slots = [self._slot(x) if isinstance(x, KerasTensor) else None for x in flat]
+            out_slots = [self._slot(t) if isinstance(t, KerasTensor) else None for t in node.outputs]
+            in_tensors = [x for x in flat if isinstance(x, KerasTensor)]
+            mask_in = has_mask and any(getattr(t, "_keras_mask", None) is not None for t in in_tensors)
+            mask_out = is_layer and any(getattr(t, "_keras_mask", None) is not None for t in node.outputs)
+            if mask_in or mask_out:
+                self.uses_masks = True
+            self.steps.append(_make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_training,
+                                         mask_in, mask_out))
+        self.output_slots = [self._slot(t) for t in flat_outputs]
+        self.output_has_mask = [getattr(t, "_keras_mask", None) is not None for t in flat_outputs]
+        self.n_slots = len(self._slots)
+        self.single_output = not tree.is_nested(outputs_struct)
+
+    def _slot(self, tensor):
+        key = id(tensor)
+        if key not in self._slots:
+            self._slots[key] = len(self._slots)
+        return self._slots[key]
+
+    def run(self, flat_inputs, training=None, input_masks=None):
+        values = [None] * self.n_slots
+        masks = [None] * self.n_slots if self.uses_masks or input_masks else None
+        for i, (slot, x) in enumerate(zip(self.input_slots, flat_inputs)):
+            values[slot] = x
+            if masks is not None and input_masks is not None:
+                masks[slot] = input_masks[i]
+        for step in self.steps:
+            step(values, masks, training)
+        outs = [values[s] for s in self.output_slots]
+        if masks is not None:
+            for out, slot, has in zip(outs, self.output_slots, self.output_has_mask):
+                if has and isinstance(out, torch.Tensor):
+                    out._keras_mask = masks[slot]
+        if self.single_output:
+            return outs[0]
+        return tree.pack_sequence_as(self.outputs_struct, outs)
+
+
+def _torch_dtype(name):
+    from torchkeras.backend import dtypes
+
+    return dtypes.to_torch_dtype(name)
+
+
+def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_training, mask_in, mask_out):
+    call = (lambda *a, **k: _module_call(op, *a, **k)) if is_layer else op.call
+    recorded_training = node.call_kwargs.get("training")
+    static_kwargs = {k: v for k, v in node.call_kwargs.items()
+                     if k not in ("training", "mask") and not any(isinstance(x, KerasTensor) for x in tree.flatten(v))}
+    tensor_kwargs = any(isinstance(x, KerasTensor) for x in tree.flatten(node.call_kwargs))
+    simple = (len(node.call_args) == 1 and isinstance(node.call_args[0], KerasTensor) and not tensor_kwargs
+              and len(out_slots) == 1)
+    single_out = len(out_slots) == 1 and not tree.is_nested(node.output_structure)
+    first_arg_slots = [s for s, x in zip(in_slots, flat) if s is not None][:1]
+
+    activity = getattr(op, "activity_regularizer", None) is not None
+
+    def finish(values, masks, result, first_value, first_mask):
+        if activity:
+            op._add_activity_loss(result)
+        if single_out:
+            values[out_slots[0]] = result
+            outs = (result,)
+        else:
+            outs = tree.flatten(result)
+            for s, v in zip(out_slots, outs):
+                if s is not None:
+                    values[s] = v
+        if mask_out:
+            out_mask = op.compute_mask(first_value, first_mask)
+            flat_masks = tree.flatten(out_mask) if out_mask is not None else [None]
+            if len(flat_masks) == 1 and len(out_slots) > 1:
+                flat_masks = flat_masks * len(out_slots)
+            for s, m in zip(out_slots, flat_masks):
+                if s is not None:
+                    masks[s] = m
+
+    if simple:
+        i = in_slots[[k for k, s in enumerate(in_slots) if s is not None][0]]
+
+        def step(values, masks, training):
+            kwargs = dict(static_kwargs)
+            if has_training:
+                kwargs["training"] = recorded_training if recorded_training is not None else training
+            m = masks[i] if masks is not None else None
+            if mask_in and m is not None:
+                kwargs["mask"] = m
+            x = values[i]
+            finish(values, masks, call(x, **kwargs), x, m)
+
+        return step
+
+    def step(values, masks, training):
+        leaves = [values[s] if s is not None else leaf for s, leaf in zip(in_slots, flat)]
+        args, kwargs = tree.pack_sequence_as(template, leaves)
+        kwargs = dict(kwargs)
+        kwargs.pop("mask", None)
+        if has_training:
+            kwargs["training"] = recorded_training if recorded_training is not None else training
+        else:
+            kwargs.pop("training", None)
+        first_arg = args[0] if args else None
+        first_mask = None
+        if masks is not None:
+            if tree.is_nested(node.call_args[0] if node.call_args else None):
+                arg_slots = [slot_of for slot_of in _arg_slots(node.call_args[0], in_slots, flat)]
+                first_mask = tree.pack_sequence_as(node.call_args[0], [masks[s] if s is not None else None
+                                                                       for s in arg_slots])
+                if all(m is None for m in tree.flatten(first_mask)):
+                    first_mask = None
+            elif first_arg_slots:
+                first_mask = masks[first_arg_slots[0]]
+        if mask_in and first_mask is not None:
+            kwargs["mask"] = first_mask
+        finish(values, masks, call(*args, **kwargs), first_arg, first_mask)
+
+    return step
+
+
+def _arg_slots(first_arg, in_slots, flat):
+    n = len(tree.flatten(first_arg))
+    return in_slots[:n]

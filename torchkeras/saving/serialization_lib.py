@@ -1,0 +1,418 @@
+"""Keras 3 object serialization: `serialize_keras_object` / `deserialize_keras_object`.
+
+Every object becomes `{"module", "class_name", "config", "registered_name"}` (plus `build_config` and
+`compile_config` for layers and models), exactly the schema of Keras 3's `config.json`. Reading also accepts
+Keras 2's `{"class_name", "config"}` dicts. Nothing here unpickles or runs code from a file: a serialized
+Python lambda is refused unless `safe_mode=False`.
+"""
+import contextlib
+import inspect
+import threading
+import types
+
+import numpy as np
+import torch
+
+from torchkeras import api_export
+from torchkeras.api_export import keras_export
+
+GLOBAL_CUSTOM_OBJECTS = {}
+GLOBAL_CUSTOM_NAMES = {}
+_local = threading.local()
+
+# Public namespaces searched (in order) for a class name that carries no usable module.
+_NAMESPACES = [
+    "keras.layers",
+    "keras.models",
+    "keras",
+    "keras.initializers",
+    "keras.regularizers",
+    "keras.constraints",
+    "keras.losses",
+    "keras.metrics",
+    "keras.optimizers",
+    "keras.optimizers.schedules",
+    "keras.activations",
+    "keras.callbacks",
+    "keras.ops",
+]
+
+
+def _scopes():
+    stack = getattr(_local, "scopes", None)
+    if stack is None:
+        stack = _local.scopes = []
+    return stack
+
+
+@keras_export("keras.saving.CustomObjectScope", "keras.utils.CustomObjectScope")
+class CustomObjectScope:
+    """Make custom classes and functions visible to deserialization inside a `with` block."""
+
+    def __init__(self, custom_objects=None, *args):
+        merged = dict(custom_objects or {})
+        for extra in args:
+            merged.update(extra or {})
+        self.custom_objects = merged
+
+    def __enter__(self):
+        _scopes().append(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc):
+        _scopes().pop()
+
+
+custom_object_scope = CustomObjectScope
+keras_export("keras.saving.custom_object_scope", "keras.utils.custom_object_scope")(custom_object_scope)
+
+
+@keras_export("keras.saving.get_custom_objects", "keras.utils.get_custom_objects")
+def get_custom_objects():
+    """The global dict of registered custom objects (name -> class or function)."""
+    return GLOBAL_CUSTOM_OBJECTS
+
+
+@keras_export("keras.saving.register_keras_serializable", "keras.utils.register_keras_serializable")
+def register_keras_serializable(package="Custom", name=None):
+    """Register a class or function under `"package>name"` so that saved files can refer to it."""
+
+    def decorator(obj):
+        serialized = name if name is not None else obj.__name__
+        registered = f"{package}>{serialized}"
+        if inspect.isclass(obj) and not hasattr(obj, "get_config"):
+            raise ValueError("Cannot register a class that does not have a get_config() method.")
+        GLOBAL_CUSTOM_OBJECTS[registered] = obj
+        GLOBAL_CUSTOM_NAMES[obj] = registered
+        return obj
+
+    return decorator
+
+
+@keras_export("keras.saving.get_registered_name", "keras.utils.get_registered_name")
+def get_registered_name(obj):
+    """`"package>name"` for a registered object, else its `__name__`."""
+    if obj in GLOBAL_CUSTOM_NAMES:
+        return GLOBAL_CUSTOM_NAMES[obj]
+    return obj.__name__
+
+
+@keras_export("keras.saving.get_registered_object", "keras.utils.get_registered_object")
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """Find a class or function by name in the custom scopes, the global registry, then `module_objects`."""
+    for scope in reversed(_scopes()):
+        if name in scope:
+            return scope[name]
+    if name in GLOBAL_CUSTOM_OBJECTS:
+        return GLOBAL_CUSTOM_OBJECTS[name]
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if module_objects and name in module_objects:
+        return module_objects[name]
+    return None
+
+
+# --- safe mode ----------------------------------------------------------------------------------------
+
+
+def in_safe_mode():
+    stack = getattr(_local, "safe_mode", None)
+    return stack[-1] if stack else None
+
+
+@contextlib.contextmanager
+def SafeModeScope(safe_mode=True):
+    stack = getattr(_local, "safe_mode", None)
+    if stack is None:
+        stack = _local.safe_mode = []
+    stack.append(safe_mode)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+@keras_export("keras.config.enable_unsafe_deserialization")
+def enable_unsafe_deserialization():
+    """Allow loading Python lambdas from Keras files (they run code: only for files you trust)."""
+    _local.global_unsafe = True
+
+
+def unsafe_enabled():
+    return getattr(_local, "global_unsafe", False)
+
+
+# --- serialization ------------------------------------------------------------------------------------
+
+
+def _public_module(obj):
+    cls = obj if inspect.isclass(obj) else type(obj)
+    path = api_export.get_export_path(cls)
+    if path is None:
+        return None, None
+    module, _, name = path.rpartition(".")
+    return module, name
+
+
+def serialize_keras_object(obj):
+    """Turn `obj` into a JSON-friendly Keras 3 config."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, bytes):
+        return {"class_name": "__bytes__", "config": {"value": obj.decode("utf-8")}}
+    if isinstance(obj, (np.floating, np.integer, np.bool_)):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return {"class_name": "__numpy__", "config": {"value": obj.tolist(), "dtype": str(obj.dtype)}}
+    if isinstance(obj, torch.Tensor) and not hasattr(obj, "get_config"):
+        arr = obj.detach().cpu().numpy()
+        return {"class_name": "__tensor__", "config": {"value": arr.tolist(), "dtype": str(arr.dtype)}}
+    if isinstance(obj, torch.dtype):
+        from torchkeras.backend import dtypes
+
+        return dtypes.standardize_dtype(obj)
+    if isinstance(obj, slice):
+        return {"class_name": "__slice__", "config": {"start": serialize_keras_object(obj.start),
+                                                      "stop": serialize_keras_object(obj.stop),
+                                                      "step": serialize_keras_object(obj.step)}}
+    if obj is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: serialize_keras_object(v) for k, v in obj.items()}
+    from torchkeras.backend.keras_tensor import KerasTensor
+
+    if isinstance(obj, KerasTensor):
+        history = obj._keras_history
+        return {
+            "class_name": "__keras_tensor__",
+            "config": {
+                "shape": list(obj.shape),
+                "dtype": obj.dtype,
+                "keras_history": [history[0].name, history[1], history[2]] if history else None,
+            },
+        }
+    if isinstance(obj, types.FunctionType) and obj.__name__ == "<lambda>":
+        from torchkeras.utils import python_utils
+
+        return {
+            "class_name": "__lambda__",
+            "config": {"value": python_utils.func_dump(obj)[0]},
+        }
+    if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)) or (
+        callable(obj) and not inspect.isclass(obj) and not hasattr(obj, "get_config")
+    ):
+        return _serialize_function(obj)
+    if inspect.isclass(obj):
+        module, name = _public_module(obj)
+        return {
+            "module": module or obj.__module__,
+            "class_name": "class",
+            "config": name or obj.__name__,
+            "registered_name": None if module else get_registered_name(obj),
+        }
+    if not hasattr(obj, "get_config"):
+        raise TypeError(f"Cannot serialize {obj!r}: it has no `get_config()` method.")
+    config = obj.get_config()
+    config = serialize_keras_object(config) if not isinstance(config, dict) else {
+        k: serialize_keras_object(v) for k, v in config.items()
+    }
+    cls = type(obj)
+    module, name = _public_module(cls)
+    registered = GLOBAL_CUSTOM_NAMES.get(cls)
+    if module is not None and registered is None:
+        result = {"module": module, "class_name": name, "config": config, "registered_name": None}
+        special = getattr(cls, "_keras_registered_name", None)
+        if special:
+            result["module"], result["registered_name"] = special
+    else:
+        result = {
+            "module": cls.__module__,
+            "class_name": cls.__name__,
+            "config": config,
+            "registered_name": registered or cls.__name__,
+        }
+    if hasattr(obj, "get_build_config"):
+        build_config = obj.get_build_config()
+        if build_config is not None:
+            result["build_config"] = serialize_keras_object(build_config)
+    if hasattr(obj, "get_compile_config"):
+        compile_config = obj.get_compile_config()
+        if compile_config is not None:
+            result["compile_config"] = serialize_keras_object(compile_config)
+    return result
+
+
+def _serialize_function(fn):
+    from torchkeras import activations
+
+    name = getattr(fn, "__name__", None)
+    if name is not None and activations.is_builtin(fn):
+        return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+    registered = GLOBAL_CUSTOM_NAMES.get(fn)
+    module, public = _public_module(fn)
+    if module is not None and registered is None:
+        return {"module": module, "class_name": "function", "config": public, "registered_name": "function"}
+    return {
+        "module": getattr(fn, "__module__", None),
+        "class_name": "function",
+        "config": registered or name,
+        "registered_name": "function",
+    }
+
+
+# --- deserialization ----------------------------------------------------------------------------------
+
+
+def _find_class(class_name, module, registered_name, custom_objects, namespaces=None):
+    for key in (registered_name, class_name):
+        if key:
+            found = get_registered_object(key, custom_objects)
+            if found is not None:
+                return found
+    if module:
+        found = api_export.get_exported(f"{module}.{class_name}")
+        if found is not None:
+            return found
+    found = api_export.find_exported(class_name, (namespaces or []) + _NAMESPACES)
+    if found is not None:
+        return found
+    if registered_name and ">" in registered_name:
+        found = api_export.find_exported(registered_name.split(">")[-1], (namespaces or []) + _NAMESPACES)
+    return found
+
+
+def _special(config, safe_mode):
+    cn = config["class_name"]
+    inner = config.get("config", {})
+    if cn in ("__numpy__", "__tensor__"):
+        arr = np.array(inner["value"], dtype=inner["dtype"])
+        return arr if cn == "__numpy__" else torch.as_tensor(arr)
+    if cn == "__bytes__":
+        return inner["value"].encode("utf-8")
+    if cn == "__slice__":
+        return slice(inner.get("start"), inner.get("stop"), inner.get("step"))
+    if cn == "__ellipsis__":
+        return Ellipsis
+    if cn == "__tuple__":
+        return tuple(deserialize_keras_object(x, safe_mode=safe_mode) for x in config.get("items", []))
+    if cn == "__lambda__":
+        check_lambda_allowed(safe_mode)
+        from torchkeras.utils import python_utils
+
+        return python_utils.func_load(inner["value"])
+    raise ValueError(f"Unknown special object: {cn}")
+
+
+def check_lambda_allowed(safe_mode=None):
+    if safe_mode is None:
+        safe_mode = in_safe_mode()
+    if safe_mode is None:
+        safe_mode = True
+    if safe_mode and not unsafe_enabled():
+        raise ValueError(
+            "Requested the deserialization of a Python lambda. This carries a potential risk of arbitrary "
+            "code execution and thus it is disallowed by default. If you trust the source of the saved "
+            "model, you can pass `safe_mode=False` to the loading function in order to allow Python lambda "
+            "loading, or call `keras.config.enable_unsafe_deserialization()`."
+        )
+
+
+@keras_export("keras.saving.serialize_keras_object", "keras.utils.serialize_keras_object")
+def serialize(obj):
+    return serialize_keras_object(obj)
+
+
+@keras_export("keras.saving.deserialize_keras_object", "keras.utils.deserialize_keras_object")
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, module_objects=None,
+                             namespaces=None, printable_module_name="object", **kwargs):
+    """Rebuild an object from `serialize_keras_object`'s output (Keras 3), or a Keras 2 config."""
+    if config is None or isinstance(config, (bool, int, float)):
+        return config
+    if isinstance(config, str):
+        found = get_registered_object(config, custom_objects, module_objects)
+        if found is not None:
+            return found
+        if namespaces:
+            found = api_export.find_exported(config, namespaces)
+            if found is not None:
+                return found
+        return config
+    if isinstance(config, (list, tuple)):
+        return [deserialize_keras_object(c, custom_objects, safe_mode, module_objects, namespaces) for c in config]
+    if not isinstance(config, dict):
+        raise TypeError(f"Could not parse config: {config}")
+    if "class_name" not in config:
+        return {k: deserialize_keras_object(v, custom_objects, safe_mode, module_objects, namespaces)
+                for k, v in config.items()}
+    class_name = config["class_name"]
+    if class_name.startswith("__") and class_name.endswith("__") and class_name != "__keras_tensor__":
+        return _special(config, safe_mode)
+    inner = config.get("config", {})
+    module = config.get("module")
+    registered_name = config.get("registered_name")
+    if class_name == "function":
+        name = inner
+        fn = get_registered_object(registered_name if registered_name not in (None, "function") else name,
+                                   custom_objects, module_objects)
+        if fn is None:
+            fn = get_registered_object(name, custom_objects, module_objects)
+        if fn is None and module:
+            fn = api_export.get_exported(f"{module}.{name}")
+        if fn is None:
+            from torchkeras import activations, losses, metrics
+
+            for mod in (activations, losses, metrics):
+                fn = getattr(mod, name, None) if isinstance(name, str) else None
+                if callable(fn):
+                    break
+                fn = None
+        if fn is None:
+            raise TypeError(
+                f"Could not locate function '{name}'. Make sure custom classes and functions are decorated "
+                "with `@keras.saving.register_keras_serializable()`. "
+                f"Full object config: {config}"
+            )
+        return fn
+    if class_name == "class":
+        cls = _find_class(inner, module, registered_name, custom_objects, namespaces)
+        if cls is None:
+            raise TypeError(f"Could not locate class '{inner}'. Full object config: {config}")
+        return cls
+    cls = None
+    if module_objects and class_name in module_objects:
+        cls = module_objects[class_name]
+    if cls is None:
+        cls = _find_class(class_name, module, registered_name, custom_objects, namespaces)
+    if cls is None:
+        raise TypeError(
+            f"Could not locate class '{class_name}'. Make sure custom classes are decorated with "
+            "`@keras.saving.register_keras_serializable()`. "
+            f"Full object config: {config}"
+        )
+    if isinstance(cls, types.FunctionType):
+        return cls
+    with CustomObjectScope(custom_objects or {}), SafeModeScope(safe_mode):
+        if not hasattr(cls, "from_config"):
+            raise TypeError(f"Unable to reconstruct an instance of '{class_name}': it has no `from_config()`.")
+        obj = cls.from_config(inner if isinstance(inner, dict) else {"value": inner})
+        build_config = config.get("build_config")
+        if build_config and hasattr(obj, "build_from_config") and not getattr(obj, "built", True):
+            try:
+                obj.build_from_config(build_config)
+            except Exception as e:  # noqa: BLE001 - the layer can still build lazily on first call
+                import warnings
+
+                warnings.warn(
+                    f"Layer '{getattr(obj, 'name', class_name)}' could not be built from its build_config "
+                    f"{build_config}: {e}. It will be built on its first call instead.",
+                    stacklevel=2,
+                )
+        compile_config = config.get("compile_config")
+        if compile_config and hasattr(obj, "compile_from_config"):
+            obj.compile_from_config(compile_config)
+    return obj
+
+
+deserialize = deserialize_keras_object

@@ -1,0 +1,128 @@
+"""Batches from in-memory arrays (NumPy, torch tensors, lists and dicts of them).
+
+Each array becomes a torch tensor once (`torch.from_numpy`, no copy unless a cast to floatx is needed).
+Per epoch: one `randperm` when shuffling; per batch: a slice view, or one `index_select` when shuffled. On
+CUDA, data that fits comfortably is moved to the GPU once; larger data stays in pinned memory and each batch
+is copied with `non_blocking=True`.
+"""
+import math
+
+import numpy as np
+import torch
+
+from torchkeras.backend import config
+from torchkeras.backend.device import get_device
+from torchkeras.trainers.data_adapters import data_adapter_utils
+from torchkeras.utils import tree
+
+_GPU_RESIDENT_BYTES = 1 << 30
+
+
+def _to_tensor(x):
+    if x is None:
+        return None
+    if isinstance(x, torch.Tensor):
+        if x.dtype == torch.float64:
+            return x.to(torch.float32 if config.floatx() == "float32" else x.dtype)
+        return x
+    if hasattr(x, "to_numpy") and not isinstance(x, np.ndarray):  # pandas
+        x = x.to_numpy()
+    arr = np.asarray(x)
+    if arr.dtype == object or arr.dtype.kind in ("U", "S"):
+        return arr  # strings stay NumPy (preprocessing layers take them)
+    if arr.dtype == np.float64:
+        arr = arr.astype(config.floatx())
+    elif arr.dtype.kind == "u" and arr.dtype != np.uint8:
+        arr = arr.astype("int64")
+    if not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(arr)
+    if not arr.flags.writeable:
+        arr = arr.copy()
+    return torch.from_numpy(arr)
+
+
+class ArrayDataAdapter:
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, steps=None, shuffle=False,
+                 class_weight=None, device=None):
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+            if y is None:
+                raise ValueError("`class_weight` needs targets `y`.")
+            sample_weight = data_adapter_utils.class_weight_to_sample_weights(y, class_weight)
+        data_adapter_utils.check_data_cardinality((x, y, sample_weight))
+        packed = data_adapter_utils.pack_x_y_sample_weight(x, y, sample_weight)
+        if not isinstance(packed, tuple):
+            packed = (packed,)
+        self._structure = packed
+        self._flat = [_to_tensor(a) for a in tree.flatten(packed)]
+        sized = [a for a in self._flat if a is not None and hasattr(a, "shape") and len(a.shape)]
+        if not sized:
+            raise ValueError("Expected array inputs with a batch dimension; received scalars.")
+        self.num_samples = int(sized[0].shape[0])
+        if batch_size is None:
+            batch_size = math.ceil(self.num_samples / steps) if steps else 32
+        self.batch_size = max(1, int(batch_size))
+        self.num_batches = max(1, math.ceil(self.num_samples / self.batch_size)) if self.num_samples else 0
+        self.shuffle = shuffle
+        self.device = torch.device(device) if device is not None else get_device()
+        self._place()
+
+    def _place(self):
+        tensors = [a for a in self._flat if isinstance(a, torch.Tensor)]
+        self._transfer = False
+        if self.device.type == "cpu":
+            self._flat = [a.cpu() if isinstance(a, torch.Tensor) else a for a in self._flat]
+            return
+        total = sum(t.numel() * t.element_size() for t in tensors if t.device.type == "cpu")
+        free = None
+        if self.device.type == "cuda":
+            try:
+                free, _ = torch.cuda.mem_get_info(self.device)
+            except Exception:  # noqa: BLE001
+                free = None
+        if total <= _GPU_RESIDENT_BYTES and (free is None or total < free // 4):
+            self._flat = [a.to(self.device) if isinstance(a, torch.Tensor) else a for a in self._flat]
+        else:
+            self._flat = [a.pin_memory() if isinstance(a, torch.Tensor) and a.device.type == "cpu" else a
+                          for a in self._flat]
+            self._transfer = True
+
+    def _take(self, a, start, end, index):
+        if a is None:
+            return None
+        if isinstance(a, np.ndarray):
+            return a[start:end] if index is None else a[index.cpu().numpy()]
+        if index is None:
+            batch = a[start:end]
+        else:
+            batch = a.index_select(0, index if index.device == a.device else index.to(a.device))
+        if self._transfer:
+            batch = batch.to(self.device, non_blocking=True)
+        return batch
+
+    def _pack(self, flat):
+        packed = tree.pack_sequence_as(self._structure, flat)
+        return packed
+
+    def get_iterator(self):
+        """One epoch of batches."""
+        n, bs = self.num_samples, self.batch_size
+        perm = None
+        if self.shuffle and self.shuffle != "batch":
+            perm = torch.randperm(n)
+            first = next((a for a in self._flat if isinstance(a, torch.Tensor)), None)
+            if first is not None and first.device.type != "cpu":
+                perm = perm.to(first.device)
+        for start in range(0, n, bs):
+            end = min(start + bs, n)
+            if perm is not None:
+                index = perm[start:end]
+            elif self.shuffle == "batch":
+                index = torch.randperm(end - start) + start
+            else:
+                index = None
+            yield self._pack([self._take(a, start, end, index) for a in self._flat])
+
+    def on_epoch_end(self):
+        pass

@@ -1,0 +1,28 @@
+"""`keras.utils`."""
+from torchkeras.saving.serialization_lib import CustomObjectScope
+from torchkeras.saving.serialization_lib import custom_object_scope
+from torchkeras.saving.serialization_lib import deserialize_keras_object
+from torchkeras.saving.serialization_lib import get_custom_objects
+from torchkeras.saving.serialization_lib import get_registered_name
+from torchkeras.saving.serialization_lib import get_registered_object
+from torchkeras.saving.serialization_lib import register_keras_serializable
+from torchkeras.saving.serialization_lib import serialize_keras_object
+from torchkeras.trainers.data_adapters.data_adapter_utils import pack_x_y_sample_weight
+from torchkeras.trainers.data_adapters.data_adapter_utils import unpack_x_y_sample_weight
+from torchkeras.utils.numerical_utils import normalize
+from torchkeras.utils.numerical_utils import to_categorical
+from torchkeras.utils.progbar import Progbar
+from torchkeras.utils.py_dataset import PyDataset
+from torchkeras.utils.py_dataset import PyDataset as Sequence
+from torchkeras.utils.rng_utils import set_random_seed
+
+
+def __getattr__(name):
+    # Keras 2 module paths: `keras.utils.np_utils.to_categorical`, `keras.utils.generic_utils.*`.
+    import importlib
+
+    aliases = {"np_utils": "torchkeras.utils.numerical_utils", "generic_utils": "torchkeras.utils.generic_utils",
+               "data_utils": "torchkeras.utils.py_dataset"}
+    if name in aliases:
+        return importlib.import_module(aliases[name])
+    raise AttributeError(f"module 'torchkeras.utils' has no attribute '{name}'")
