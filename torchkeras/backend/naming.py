@@ -58,3 +58,17 @@ def name_scope(name, caller=None):
 
 def current_path():
     return "/".join(name for name, _ in _stack())
+
+
+def push_scope(name, caller):
+    """Enter `name` as a scope (unless `caller` is already the innermost scope); returns a token."""
+    stack = _stack()
+    if stack and stack[-1][1] is caller:
+        return False
+    stack.append((name, caller))
+    return True
+
+
+def pop_scope(token):
+    if token:
+        _stack().pop()

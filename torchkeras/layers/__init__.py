@@ -1,16 +1,14 @@
-"""`keras.layers`."""
+"""`keras.layers`: every layer class, grouped by family in sub-packages."""
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
-from torchkeras.layers.core.input_layer import Input, InputLayer
-from torchkeras.layers.core.dense import Dense
-from torchkeras.layers.core.embedding import Embedding
-from torchkeras.layers.core.identity import Identity
-from torchkeras.layers.core.lambda_layer import Lambda
-from torchkeras.layers.core.torch_module_wrapper import TorchModuleWrapper
-from torchkeras.layers.activations.activation import Activation
-from torchkeras.layers.regularization.dropout import Dropout
-from torchkeras.layers.regularization.activity_regularization import ActivityRegularization
-from torchkeras.layers.reshaping.flatten import Flatten
-from torchkeras.layers.reshaping.permute import Permute
-from torchkeras.layers.reshaping.repeat_vector import RepeatVector
-from torchkeras.layers.reshaping.reshape import Reshape
+from torchkeras.layers.activations import *  # noqa: F401,F403
+from torchkeras.layers.attention import *  # noqa: F401,F403
+from torchkeras.layers.convolutional import *  # noqa: F401,F403
+from torchkeras.layers.core import *  # noqa: F401,F403
+from torchkeras.layers.merging import *  # noqa: F401,F403
+from torchkeras.layers.normalization import *  # noqa: F401,F403
+from torchkeras.layers.pooling import *  # noqa: F401,F403
+from torchkeras.layers.preprocessing import *  # noqa: F401,F403
+from torchkeras.layers.recurrent import *  # noqa: F401,F403
+from torchkeras.layers.regularization import *  # noqa: F401,F403
+from torchkeras.layers.reshaping import *  # noqa: F401,F403

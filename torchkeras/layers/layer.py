@@ -441,8 +441,13 @@ class Layer(torch.nn.Module, Operation):
                 self.add_loss(loss)
 
     def _clear_losses(self):
-        for layer in self._flatten_layers():
-            layer._losses.clear()
+        cached = self.__dict__.get("_flat_layers_cache")
+        if cached is None or cached[0] != _STRUCTURE_VERSION[0]:
+            cached = (_STRUCTURE_VERSION[0], self._flatten_layers())
+            self.__dict__["_flat_layers_cache"] = cached
+        for layer in cached[1]:
+            if layer._losses:
+                layer._losses.clear()
 
     @property
     def losses(self):
@@ -542,44 +547,68 @@ class Layer(torch.nn.Module, Operation):
         return self.call(*args, **kwargs)
 
     def __call__(self, *args, **kwargs):
-        if args:
-            args = (tree.map_structure(_to_tensor_input, args[0]),) + args[1:]
-        if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
+        first = args[0] if args else None
+        if not isinstance(first, torch.Tensor):
+            if args:
+                first = tree.map_structure(_to_tensor_input, first)
+                args = (first,) + args[1:]
+            if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
+                return self._symbolic_call(*args, **kwargs)
+        elif _any_keras_tensor(args, kwargs):
             return self._symbolic_call(*args, **kwargs)
         has_training, has_mask, _, _ = call_signature_info(self)
+        stack = _ctx_stack()
         training = kwargs.get("training")
         if training is None:
-            training = current_training()
-        if training is None and self.training:
-            training = True
+            if stack:
+                training = stack[-1][0]
+            if training is None and self.training:
+                training = True
         if has_training:
             kwargs["training"] = training
         elif "training" in kwargs:
-            kwargs.pop("training")
-        first = args[0] if args else None
-        previous_mask = None
-        if first is not None:
-            previous_mask = tree.map_structure(lambda x: getattr(x, "_keras_mask", None), first) if \
-                tree.is_nested(first) else getattr(first, "_keras_mask", None)
-        if has_mask and kwargs.get("mask") is None and previous_mask is not None and \
-                any(m is not None for m in tree.flatten(previous_mask)):
+            del kwargs["training"]
+        if isinstance(first, torch.Tensor):
+            previous_mask = getattr(first, "_keras_mask", None)
+        elif first is not None and tree.is_nested(first):
+            previous_mask = tree.map_structure(lambda x: getattr(x, "_keras_mask", None), first)
+            if all(m is None for m in tree.flatten(previous_mask)):
+                previous_mask = None
+        else:
+            previous_mask = None
+        if has_mask and previous_mask is not None and kwargs.get("mask") is None:
             kwargs["mask"] = previous_mask
         if not self.built:
             device = next((x.device for x in tree.flatten(args) if isinstance(x, torch.Tensor)), None)
             self._maybe_build(args, kwargs, device=device)
         if self.input_spec is not None and first is not None:
-            input_spec_lib.assert_input_compatibility(self.input_spec, first, self.name)
-        entry = not in_call()
-        if entry:
+            self._check_input(first)
+        if not stack:
             self._clear_losses()
-        with call_context(training=training), naming.name_scope(self.name, caller=self):
+        stack.append((training, self))
+        scopes = naming.push_scope(self.name, self)
+        try:
             outputs = torch.nn.Module.__call__(self, *args, **kwargs)
+        finally:
+            stack.pop()
+            naming.pop_scope(scopes)
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         if self._computes_mask():
             mask = self.compute_mask(first, kwargs.get("mask", previous_mask))
-            _attach_masks(outputs, mask)
+            if isinstance(outputs, torch.Tensor):
+                outputs._keras_mask = mask
+            else:
+                _attach_masks(outputs, mask)
         return outputs
+
+    def _check_input(self, first):
+        """Check inputs against `input_spec`, once per new input shape."""
+        shape = tuple(first.shape) if isinstance(first, torch.Tensor) else None
+        if shape is not None and shape == self.__dict__.get("_checked_shape"):
+            return
+        input_spec_lib.assert_input_compatibility(self.input_spec, first, self.name)
+        self.__dict__["_checked_shape"] = shape
 
     def _computes_mask(self):
         return self.supports_masking or _overrides(self, "compute_mask", Layer)
@@ -747,6 +776,18 @@ def _accepted_kwargs(cls):
         if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
             return allowed - {"self"}
     return allowed - {"self"}
+
+
+def _any_keras_tensor(args, kwargs):
+    for a in args:
+        if isinstance(a, KerasTensor) or (isinstance(a, (list, tuple, dict)) and
+                                          any(isinstance(x, KerasTensor) for x in tree.flatten(a))):
+            return True
+    for a in kwargs.values():
+        if isinstance(a, KerasTensor) or (isinstance(a, (list, tuple, dict)) and
+                                          any(isinstance(x, KerasTensor) for x in tree.flatten(a))):
+            return True
+    return False
 
 
 def _is_metric(value):

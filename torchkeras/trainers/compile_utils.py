@@ -211,7 +211,23 @@ class CompileMetrics:
     def variables(self):
         return [v for m in self.metrics for v in m.variables]
 
-    def update_state(self, y_true_flat, y_pred_flat, sw_flat, output_names=None):
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Keras's signature: structures of targets and predictions (one per output)."""
+        y_pred_flat = tree.flatten(y_pred)
+        names = self.output_names
+        if isinstance(y_true, dict) and names:
+            y_true_flat = [y_true.get(n) for n in names]
+        else:
+            y_true_flat = tree.flatten(y_true)
+        if sample_weight is not None:
+            sw_flat = tree.flatten(sample_weight)
+            if len(sw_flat) < len(y_pred_flat):
+                sw_flat = [sw_flat[0]] * len(y_pred_flat)
+        else:
+            sw_flat = None
+        self.update_flat(y_true_flat, y_pred_flat, sw_flat)
+
+    def update_flat(self, y_true_flat, y_pred_flat, sw_flat, output_names=None):
         if not self.built:
             self.build(y_true_flat, y_pred_flat, output_names or self.output_names)
         for group, y_t, y_p in zip(self._flat, y_true_flat, y_pred_flat):

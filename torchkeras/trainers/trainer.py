@@ -146,7 +146,7 @@ class Trainer:
         if self.compiled:
             if self._loss_tracker is not None:
                 out.append(self._loss_tracker)
-            if self._compile_metrics is not None and self._compile_metrics.built:
+            if self._compile_metrics is not None:
                 out.append(self._compile_metrics)
             if self._compile_loss is not None:
                 out.extend(self._compile_loss.metrics)
@@ -277,7 +277,7 @@ class Trainer:
         with torch.no_grad():
             y_pred_flat = self._flatten_y_pred(y_pred)
             n = len(y_pred_flat)
-            self._compile_metrics.update_state(self._flatten_targets(y, n), [p.detach() for p in y_pred_flat],
+            self._compile_metrics.update_flat(self._flatten_targets(y, n), [p.detach() for p in y_pred_flat],
                                                self._flatten_targets(sample_weight, n, "sample_weight"),
                                                self._compile_output_names())
 

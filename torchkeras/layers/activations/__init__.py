@@ -1,0 +1,3 @@
+from torchkeras.layers.activations.activation import Activation
+
+__all__ = ["Activation"]
