@@ -9,7 +9,7 @@ def _seed_and_clear():
 
     np.random.seed(0)
     torch.manual_seed(0)
-    torchkeras.backend.clear_session()
+    torchkeras.backend.clear_session(free_memory=False)
     yield
 
 

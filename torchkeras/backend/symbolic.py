@@ -25,13 +25,29 @@ def in_symbolic_scope():
     return getattr(_state, "depth", 0) > 0
 
 
+def unknown_dims(shape):
+    """Inside a shape-inference run, turn the filler sizes standing for unknown dims back into None."""
+    fill = getattr(_state, "fill", None)
+    if not fill or shape is None:
+        return shape
+    size, fake = fill[-1]
+    if fake:
+        return tuple(None if d == size else d for d in shape)
+    return tuple(None if (i == 0 and d == size) else d for i, d in enumerate(shape))
+
+
 @contextlib.contextmanager
-def _symbolic_scope():
+def _symbolic_scope(fill=None, fake=True):
     _state.depth = getattr(_state, "depth", 0) + 1
+    stack = getattr(_state, "fill", None)
+    if stack is None:
+        stack = _state.fill = []
+    stack.append((fill, fake))
     try:
         yield
     finally:
         _state.depth -= 1
+        stack.pop()
 
 
 def escape_fake():
@@ -57,12 +73,12 @@ def _run(fn, args, kwargs, fill, fake):
 
     if fake:
         mode = FakeTensorMode(allow_non_fake_inputs=True)
-        with mode, _symbolic_scope():
+        with mode, _symbolic_scope(fill, True):
             a, k = tree.map_structure(lambda x: _materialize(x, fill, make), (args, kwargs))
             with torch.no_grad():
                 out = fn(*a, **k)
             return tree.map_structure(_describe, out)
-    with _symbolic_scope(), torch.no_grad():
+    with _symbolic_scope(fill, False), torch.no_grad():
         a, k = tree.map_structure(lambda x: _materialize(x, fill, make), (args, kwargs))
         out = fn(*a, **k)
         return tree.map_structure(_describe, out)

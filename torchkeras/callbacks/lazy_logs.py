@@ -15,7 +15,8 @@ class LazyLogs:
     def materialize(self):
         """The logs as a fresh dict of Python floats (computed once)."""
         if self._value is None:
-            self._value = to_floats(self._fn())
+            values = to_floats(self._fn())
+            self._value = {k: values[k] for k in sorted(values)}  # Keras sorts log keys
         return dict(self._value)
 
     def raw(self):

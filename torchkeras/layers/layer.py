@@ -475,6 +475,8 @@ class Layer(torch.nn.Module, Operation):
         if self.built:
             return
         shapes = self._shapes_for_build(args, kwargs)
+        if symbolic.in_symbolic_scope():
+            shapes = {k: _map_shapes(symbolic.unknown_dims, v) for k, v in shapes.items()}
         self._weight_device = device
         try:
             with naming.name_scope(self.name, caller=self):
@@ -839,6 +841,16 @@ def _shapes_to_tensors(shape, dtype):
     if isinstance(shape, (list, tuple)):
         return type(shape)(_shapes_to_tensors(v, dtype) for v in shape)
     return shape
+
+
+def _map_shapes(fn, shapes):
+    if shapes is None:
+        return None
+    if isinstance(shapes, dict):
+        return {k: _map_shapes(fn, v) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)) and shapes and isinstance(shapes[0], (list, tuple)):
+        return type(shapes)(_map_shapes(fn, s) for s in shapes)
+    return fn(tuple(shapes))
 
 
 def _tupleize(shape):
