@@ -2,6 +2,8 @@
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
+# Progress-bar tests compare bytes with Keras, which redraws in place even into a pipe.
+os.environ.setdefault("TORCHKERAS_PROGBAR", "keras")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -1,6 +1,11 @@
+import os
+
 import numpy as np
 import pytest
 import torch
+
+# Progress-bar tests compare bytes with Keras, which redraws in place even into a pipe.
+os.environ.setdefault("TORCHKERAS_PROGBAR", "keras")
 
 
 @pytest.fixture(autouse=True)

@@ -70,6 +70,14 @@ class Progbar:
             or "posix" in sys.modules
             or "PYCHARM_HOSTED" in os.environ
         )
+        # Not a terminal, notebook or IDE console (a pipe, a log file, CI): redrawing with `\b`/`\r` and
+        # colour codes would fill the log with control characters, so print each bar once, when it is
+        # complete, as plain text. TORCHKERAS_PROGBAR=keras restores Keras's exact bytes everywhere.
+        self._plain = not (
+            (hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
+            or "ipykernel" in sys.modules
+            or "PYCHARM_HOSTED" in os.environ
+        ) and os.environ.get("TORCHKERAS_PROGBAR", "").lower() != "keras"
         self._seen_so_far = 0
         self._values = {}  # name -> [weighted sum, weight]
         self._values_order = []
@@ -97,7 +105,10 @@ class Progbar:
 
         now = time.time()
         time_per_unit = self._step_duration(current, now)
-        if self.verbose == 1:
+        if self.verbose == 1 and self._plain:
+            if finalize:
+                self._print_plain_line(current, now, time_per_unit)
+        elif self.verbose == 1:
             if now - self._last_update < self.interval and not finalize:
                 return  # throttled: nothing is formatted, no tensor is read
             self._print_dynamic_line(current, now, time_per_unit, finalize)
@@ -190,18 +201,24 @@ class Progbar:
         digits = int(math.log10(self.target)) + 1
         return f"%{digits}d/%d" % (current, self.target)
 
-    def _print_dynamic_line(self, current, now, time_per_unit, finalize):
-        message = ("\b" * self._prev_total_width + "\r") if self._dynamic_display else "\n"
+    def _print_plain_line(self, current, now, time_per_unit):
+        """The finished bar as one plain line: Keras's text without control characters or colours."""
+        bar, info, _ = self._line_parts(current, now, time_per_unit, True, colour=False)
+        io_utils.print_msg((bar + info).rstrip(), line_break=True)
+
+    def _line_parts(self, current, now, time_per_unit, finalize, colour=True):
+        """(bar, info, invisible width of the colour codes) of a verbose=1 line."""
+        bold, reset, green, grey = (_BOLD, _RESET, _GREEN, _GREY) if colour else ("", "", "", "")
         invisible = 0  # characters of ANSI codes, which take no room on screen
         if self._known_target():
-            bar = f"{_BOLD}{self._count(current)}{_RESET} "
-            invisible += len(_BOLD) + len(_RESET)
+            bar = f"{bold}{self._count(current)}{reset} "
+            invisible += len(bold) + len(reset)
             filled = int(self.width * (float(current) / self.target))
             if filled > 0:
-                bar += f"{_GREEN}{_BAR_CHAR * filled}{_RESET}"
-                invisible += len(_GREEN) + len(_RESET)
-            bar += f"{_GREY}{_BAR_CHAR * (self.width - filled)}{_RESET}"
-            invisible += len(_GREY) + len(_RESET)
+                bar += f"{green}{_BAR_CHAR * filled}{reset}"
+                invisible += len(green) + len(reset)
+            bar += f"{grey}{_BAR_CHAR * (self.width - filled)}{reset}"
+            invisible += len(grey) + len(reset)
         else:
             bar = "%7d/Unknown" % current
 
@@ -209,13 +226,17 @@ class Progbar:
             clock = self._format_eta(time_per_unit * (self.target - current))
         else:
             clock = f"{now - self._start:.0f}s"  # time elapsed
-        info = f" {_BOLD}{clock}{_RESET}"
-        invisible += len(_BOLD) + len(_RESET)
+        info = f" {bold}{clock}{reset}"
+        invisible += len(bold) + len(reset)
         info += self._format_time(time_per_unit)
         for name in self._values_order:
             avg = self._average(name)
             info += f" - {name}: {avg:.4f}" if abs(avg) > 1e-3 else f" - {name}: {avg:.4e}"
+        return bar, info, invisible
 
+    def _print_dynamic_line(self, current, now, time_per_unit, finalize):
+        message = ("\b" * self._prev_total_width + "\r") if self._dynamic_display else "\n"
+        bar, info, invisible = self._line_parts(current, now, time_per_unit, finalize)
         message += bar + info
         total_width = len(bar) + len(info) - invisible
         if self._prev_total_width > total_width:
