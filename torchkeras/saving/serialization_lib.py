@@ -198,7 +198,7 @@ def serialize_keras_object(obj):
 
         return {
             "class_name": "__lambda__",
-            "config": {"value": python_utils.func_dump(obj)[0]},
+            "config": {"value": list(python_utils.func_dump(obj))},
         }
     if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)) or (
         callable(obj) and not inspect.isclass(obj) and not hasattr(obj, "get_config")
@@ -301,7 +301,11 @@ def _special(config, safe_mode):
         check_lambda_allowed(safe_mode)
         from torchkeras.utils import python_utils
 
-        return python_utils.func_load(inner["value"])
+        value = inner["value"]
+        if isinstance(value, (list, tuple)):
+            return python_utils.func_load(value[0], defaults=value[1] if len(value) > 1 else None,
+                                          closure=value[2] if len(value) > 2 else None)
+        return python_utils.func_load(value)
     raise ValueError(f"Unknown special object: {cn}")
 
 
