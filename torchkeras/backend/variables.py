@@ -22,8 +22,6 @@ def _to_tensor(value, dtype, device):
     t = torch.as_tensor(arr)
     if dtype is not None:
         t = t.to(dtype)
-    elif t.dtype == torch.float64:
-        t = t.to(dtypes.to_torch_dtype(None))
     return t.to(device).clone()
 
 
@@ -76,7 +74,7 @@ class Variable(torch.nn.Parameter):
         trainable = bool(trainable)
         requires_grad = trainable and (value.is_floating_point() or value.is_complex())
         obj = torch.Tensor._make_subclass(cls, value, requires_grad)
-        obj._keras_name = name if name is not None else "variable"
+        obj._keras_name = name if name is not None else naming.auto_name("variable")
         scope = naming.current_path()
         obj._keras_path = f"{scope}/{obj._keras_name}" if scope else obj._keras_name
         obj._trainable = trainable
@@ -120,10 +118,11 @@ class Variable(torch.nn.Parameter):
         return self.dim()
 
     def numpy(self):
-        return self.detach().cpu().numpy()
+        """A NumPy copy of the value (later updates don't change it)."""
+        return self.detach().cpu().numpy().copy()
 
     def __array__(self, dtype=None, copy=None):
-        arr = self.numpy()
+        arr = self.detach().cpu().numpy()
         return arr.astype(dtype) if dtype is not None else arr
 
     def assign(self, value):

@@ -278,6 +278,10 @@ def _find_class(class_name, module, registered_name, custom_objects, namespaces=
     found = api_export.find_exported(class_name, (namespaces or []) + _NAMESPACES)
     if found is not None:
         return found
+    if ">" in class_name:  # Keras 2 writes e.g. "Custom>Adam"
+        found = api_export.find_exported(class_name.split(">")[-1], (namespaces or []) + _NAMESPACES)
+        if found is not None:
+            return found
     if registered_name and ">" in registered_name:
         found = api_export.find_exported(registered_name.split(">")[-1], (namespaces or []) + _NAMESPACES)
     return found
