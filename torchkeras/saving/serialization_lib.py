@@ -251,8 +251,11 @@ def _serialize_function(fn):
     if name is not None and activations.is_builtin(fn):
         return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
     registered = GLOBAL_CUSTOM_NAMES.get(fn)
-    module, public = _public_module(fn)
-    if module is not None and registered is None:
+    path = api_export.get_export_path(fn)
+    if path is not None and registered is None:
+        module, _, public = path.rpartition(".")
+        if module in ("keras.losses", "keras.metrics", "keras.activations"):
+            module = "builtins"  # how Keras 3 writes its built-in functions
         return {"module": module, "class_name": "function", "config": public, "registered_name": "function"}
     return {
         "module": getattr(fn, "__module__", None),

@@ -1,0 +1,104 @@
+"""`keras.metrics.get`, `serialize` and `deserialize`: metrics by name, config or object."""
+import inspect
+
+from torchkeras.api_export import keras_export
+from torchkeras.backend.naming import to_snake_case
+from torchkeras.losses.function_configs import deserialize_function
+from torchkeras.losses.function_configs import serialize_function
+from torchkeras.metrics import accuracy_metrics as _acc
+from torchkeras.metrics import auc as _auc
+from torchkeras.metrics import confusion as _conf
+from torchkeras.metrics import correlation as _corr
+from torchkeras.metrics import f_score as _f
+from torchkeras.metrics import hinge_metrics as _hinge
+from torchkeras.metrics import iou as _iou
+from torchkeras.metrics import metric as _metric
+from torchkeras.metrics import probabilistic_metrics as _prob
+from torchkeras.metrics import r2_score as _r2
+from torchkeras.metrics import reduction_metrics as _red
+from torchkeras.metrics import regression_metrics as _reg
+from torchkeras.metrics import threshold_metrics as _thr
+from torchkeras.metrics.reduction_metrics import builtin_metric_function
+from torchkeras.saving import serialization_lib
+
+ALL_OBJECTS = (
+    _metric.Metric, _red.Mean, _red.Sum, _red.MeanMetricWrapper,
+    _reg.MeanSquaredError, _reg.RootMeanSquaredError, _reg.MeanAbsoluteError, _reg.MeanAbsolutePercentageError,
+    _reg.MeanSquaredLogarithmicError, _reg.CosineSimilarity, _reg.LogCoshError, _r2.R2Score,
+    _auc.AUC, _conf.FalseNegatives, _conf.FalsePositives, _conf.Precision, _thr.PrecisionAtRecall, _conf.Recall,
+    _thr.RecallAtPrecision, _thr.SensitivityAtSpecificity, _thr.SpecificityAtSensitivity, _conf.TrueNegatives,
+    _conf.TruePositives, _corr.ConcordanceCorrelation, _corr.PearsonCorrelation,
+    _hinge.Hinge, _hinge.SquaredHinge, _hinge.CategoricalHinge,
+    _prob.KLDivergence, _prob.Poisson, _prob.BinaryCrossentropy, _prob.CategoricalCrossentropy,
+    _prob.SparseCategoricalCrossentropy,
+    _acc.Accuracy, _acc.BinaryAccuracy, _acc.CategoricalAccuracy, _acc.SparseCategoricalAccuracy,
+    _acc.TopKCategoricalAccuracy, _acc.SparseTopKCategoricalAccuracy,
+    _f.F1Score, _f.FBetaScore, _iou.IoU, _iou.BinaryIoU, _iou.MeanIoU, _iou.OneHotIoU, _iou.OneHotMeanIoU,
+)
+
+ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
+ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
+ALL_OBJECTS_DICT.update({
+    "bce": _prob.BinaryCrossentropy, "BCE": _prob.BinaryCrossentropy,
+    "mse": _reg.MeanSquaredError, "MSE": _reg.MeanSquaredError,
+    "mae": _reg.MeanAbsoluteError, "MAE": _reg.MeanAbsoluteError,
+    "mape": _reg.MeanAbsolutePercentageError, "MAPE": _reg.MeanAbsolutePercentageError,
+    "msle": _reg.MeanSquaredLogarithmicError, "MSLE": _reg.MeanSquaredLogarithmicError,
+})
+# Keras 2 names that Keras 3 dropped; Keras 2 scripts still use them.
+KERAS2_ALIASES = {
+    "acc": _acc.Accuracy, "ACC": _acc.Accuracy,
+    "kld": _prob.KLDivergence, "KLD": _prob.KLDivergence, "kullback_leibler_divergence": _prob.KLDivergence,
+    "logcosh": _reg.LogCoshError,
+}
+ALL_OBJECTS_DICT.update(KERAS2_ALIASES)
+
+
+@keras_export("keras.metrics.serialize")
+def serialize(metric):
+    """The Keras 3 config of a metric."""
+    if callable(metric) and not hasattr(metric, "get_config"):
+        return serialize_function(metric)
+    return serialization_lib.serialize_keras_object(metric)
+
+
+@keras_export("keras.metrics.deserialize")
+def deserialize(config, custom_objects=None):
+    """A metric (or metric function) from its name or config (Keras 3 or Keras 2 format)."""
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        return deserialize_function(config, builtin_metric_function, custom_objects)
+    return serialization_lib.deserialize_keras_object(config, module_objects=ALL_OBJECTS_DICT,
+                                                      custom_objects=custom_objects)
+
+
+@keras_export("keras.metrics.get")
+def get(identifier):
+    """Retrieve a metric: a name (`"accuracy"`, `"mae"`, `"AUC"`, `"binary_accuracy"`, ...), a config dict, a
+    function or a `Metric`. Names always give a new `Metric` instance."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = ALL_OBJECTS_DICT.get(identifier, None)
+    else:
+        obj = identifier
+    if callable(obj):
+        if inspect.isclass(obj):
+            obj = obj()
+        return obj
+    raise ValueError(f"Could not interpret metric identifier: {identifier}")
+
+
+def resolve_accuracy(y_true, y_pred):
+    """The accuracy function that `compile(metrics=["accuracy"])` (or `"acc"`) means for these shapes.
+
+    Binary when `y_pred.shape[-1] == 1`; sparse categorical when `y_true` has a lower rank, or a last dim of 1
+    while `y_pred`'s is larger; categorical otherwise (also for multi-label outputs, like Keras).
+    """
+    true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
+    if pred_shape and pred_shape[-1] == 1:
+        return _acc.binary_accuracy
+    if len(true_shape) < len(pred_shape) or (true_shape and true_shape[-1] == 1 and pred_shape[-1] > 1):
+        return _acc.sparse_categorical_accuracy
+    return _acc.categorical_accuracy
