@@ -20,7 +20,7 @@ _TORCH = {
     "complex128": torch.complex128,
 }
 _NAMES = {v: k for k, v in _TORCH.items()}
-_ALIASES = {"float": "float32", "double": "float64", "half": "float16", "int": "int64", "string": "string"}
+_ALIASES = {"float": "float32", "double": "float64", "half": "float16", "int": "int32", "string": "string"}
 
 
 def standardize_dtype(dtype):
@@ -37,7 +37,7 @@ def standardize_dtype(dtype):
     elif dtype is float:
         return config.floatx()
     elif dtype is int:
-        return "int64"
+        return "int32"  # as Keras on torch
     elif dtype is bool:
         return "bool"
     elif isinstance(dtype, type) and issubclass(dtype, np.generic):

@@ -155,6 +155,18 @@ class KerasTensor:
     def __or__(self, other):
         return self._op("logical_or", self, other)
 
+    def __rand__(self, other):
+        return self._op("logical_and", other, self)
+
+    def __ror__(self, other):
+        return self._op("logical_or", other, self)
+
+    def __xor__(self, other):
+        return self._op("logical_xor", self, other)
+
+    def __rxor__(self, other):
+        return self._op("logical_xor", other, self)
+
     def __invert__(self):
         return self._op("logical_not", self)
 

@@ -1,11 +1,14 @@
-"""Shape inference: run a function on fake tensors to learn its output shapes and dtypes.
+"""Shape inference: run a function on data-less tensors to learn its output shapes and dtypes.
 
-Unknown dimensions (`None`) are filled with two different sizes in two fake runs; a dimension whose size
-follows the filler is unknown in the output. Fake tensors (torch's FakeTensorMode) carry shapes, dtypes
-and devices but no data, so this costs no compute and no memory. Code that needs data (`.item()`,
-`nonzero`) falls back to real zero-filled tensors.
+Unknown dimensions (`None`) are filled with two different sizes in two runs; a dimension whose size
+follows the filler is unknown in the output. The first try uses `meta` tensors, with the layer's own
+parameters swapped for meta copies for the duration of the call: no compute, no memory, no start-up cost.
+Code that meta tensors can't run (a device mix) is retried under torch's FakeTensorMode (which costs a few
+seconds the first time in a process), and code that needs data (`.item()`, `nonzero`) with real
+zero-filled tensors.
 """
 import contextlib
+import logging
 import threading
 
 import torch
@@ -17,6 +20,8 @@ from torchkeras.backend.keras_tensor import KerasTensor
 from torchkeras.utils import tree
 
 _FILL = (83, 89)
+_SMALL_FILL = (7, 11)  # real runs on small inputs: no set-up cost at all
+_SMALL_ELEMENTS = 1 << 16
 _REAL_FILL = (2, 3)
 _state = threading.local()
 
@@ -63,25 +68,54 @@ def _materialize(x, fill, make):
     return x
 
 
-def _run(fn, args, kwargs, fill, fake):
-    device = get_device()
+@contextlib.contextmanager
+def _meta_parameters(module):
+    """Swap the parameters and buffers of `module` (and its sub-modules) for meta tensors."""
+    saved = []
+    if module is not None:
+        for m in module.modules():
+            for store in (m._parameters, m._buffers):
+                for name, p in list(store.items()):
+                    if p is not None and p.device.type != "meta":
+                        saved.append((store, name, p))
+                        store[name] = torch.empty_like(p, device="meta")
+    try:
+        yield
+    finally:
+        for store, name, p in saved:
+            store[name] = p
+
+
+@contextlib.contextmanager
+def _quiet_torch_logs():
+    logger = logging.getLogger("torch._subclasses.fake_tensor")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _run(fn, args, kwargs, fill, mode, module):
+    device = torch.device("meta") if mode == "meta" else get_device()
 
     def make(shape, dtype):
-        if dtype == torch.bool:
-            return torch.zeros(shape, dtype=dtype, device=device)
         return torch.zeros(shape, dtype=dtype, device=device)
 
-    if fake:
-        mode = FakeTensorMode(allow_non_fake_inputs=True)
-        with mode, _symbolic_scope(fill, True):
-            a, k = tree.map_structure(lambda x: _materialize(x, fill, make), (args, kwargs))
-            with torch.no_grad():
-                out = fn(*a, **k)
-            return tree.map_structure(_describe, out)
-    with _symbolic_scope(fill, False), torch.no_grad():
+    def call():
         a, k = tree.map_structure(lambda x: _materialize(x, fill, make), (args, kwargs))
-        out = fn(*a, **k)
-        return tree.map_structure(_describe, out)
+        with torch.no_grad():
+            return tree.map_structure(_describe, fn(*a, **k))
+
+    if mode == "meta":
+        with _symbolic_scope(fill, True), _meta_parameters(module):
+            return call()
+    if mode == "fake":
+        with FakeTensorMode(allow_non_fake_inputs=True), _symbolic_scope(fill, True), _quiet_torch_logs():
+            return call()
+    with _symbolic_scope(fill, False):
+        return call()
 
 
 class _Spec:
@@ -100,23 +134,31 @@ def _describe(t):
     return t
 
 
-def compute_output_spec(fn, *args, **kwargs):
-    """KerasTensors describing `fn(*args, **kwargs)` where args hold KerasTensors."""
+def compute_output_spec(fn, *args, module=None, **kwargs):
+    """KerasTensors describing `fn(*args, **kwargs)` where args hold KerasTensors.
+
+    `module` is the torch module whose parameters `fn` reads (swapped for meta tensors in the first try);
+    by default, the object `fn` is bound to.
+    """
+    if module is None and isinstance(getattr(fn, "__self__", None), torch.nn.Module):
+        module = fn.__self__
     has_none = any(
         isinstance(x, KerasTensor) and any(d is None for d in x.shape) for x in tree.flatten((args, kwargs))
     )
-    last_error = None
-    for fake, fills in ((True, _FILL), (False, _REAL_FILL)):
+    attempts = [("meta", _FILL), ("fake", _FILL), ("real", _REAL_FILL)]
+    if _elements(args, kwargs, _SMALL_FILL[1]) <= _SMALL_ELEMENTS:
+        # Small inputs: computing on real zeros is cheaper than any tracing machinery (meta kernels of
+        # elementwise ops import torch._dynamo, which costs seconds on first use).
+        attempts.insert(0, ("real", _SMALL_FILL))
+    for i, (mode, fills) in enumerate(attempts):
         try:
-            first = _run(fn, args, kwargs, fills[0], fake)
-            second = _run(fn, args, kwargs, fills[1], fake) if has_none else first
+            first = _run(fn, args, kwargs, fills[0], mode, module)
+            second = _run(fn, args, kwargs, fills[1], mode, module) if has_none else first
             break
-        except Exception as e:  # noqa: BLE001 - retried with real tensors, then re-raised
-            last_error = e
-            if not fake or not _fake_unsupported(e):
+        except Exception as e:  # noqa: BLE001 - retried in the next mode, or re-raised
+            last = i == len(attempts) - 1
+            if last or (mode == "fake" and not _fake_unsupported(e)):
                 raise
-    else:  # pragma: no cover
-        raise last_error
 
     def merge(a, b):
         if isinstance(a, _Spec):
@@ -125,6 +167,17 @@ def compute_output_spec(fn, *args, **kwargs):
         return a
 
     return tree.map_structure(merge, first, second) if _same_structure(first, second) else first
+
+
+def _elements(args, kwargs, fill):
+    total = 0
+    for x in tree.flatten((args, kwargs)):
+        if isinstance(x, KerasTensor):
+            n = 1
+            for d in x.shape:
+                n *= fill if d is None else d
+            total += n
+    return total
 
 
 def _same_structure(a, b):

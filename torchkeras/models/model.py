@@ -167,7 +167,8 @@ class Model(Trainer, Layer):
     def _graph_output_spec(self, inputs, kwargs):
         from torchkeras.backend import symbolic
 
-        return symbolic.compute_output_spec(lambda x: self.call(x, training=kwargs.get("training")), inputs)
+        return symbolic.compute_output_spec(lambda x: self.call(x, training=kwargs.get("training")), inputs,
+                                            module=self)
 
     def _maybe_build(self, args, kwargs, device=None):
         if self.built:
@@ -203,9 +204,9 @@ class Model(Trainer, Layer):
         scope = device_scope(device) if device is not None else contextlib.nullcontext()
         with scope, naming.name_scope(self.name, caller=self):
             try:
-                symbolic.compute_output_spec(lambda x: self.call(x), spec)
+                symbolic.compute_output_spec(lambda x: self.call(x), spec, module=self)
             except TypeError:
-                symbolic.compute_output_spec(lambda x: self.call(x, training=False), spec)
+                symbolic.compute_output_spec(lambda x: self.call(x, training=False), spec, module=self)
         self.built = True
         self._build_shapes_dict = {"input_shape": tree.map_structure(lambda t: t.shape, spec)
                                    if tree.is_nested(spec) else spec.shape}
