@@ -24,8 +24,8 @@ setup(
     python_requires=">=3.9",
     install_requires=["torch>=2.1", "numpy", "h5py"],
     extras_require={
-        "test": ["pytest", "keras==3.15.1", "tensorboard", "pyyaml", "scikit-learn"],
-        "examples": ["scikit-learn", "matplotlib"],
+        "test": ["pytest", "keras==3.15.1", "tensorboard", "pyyaml", "scikit-learn", "matplotlib", "pydot"],
+        "examples": ["scikit-learn", "matplotlib", "tensorboard"],
         "tensorboard": ["tensorboard"],
     },
     license="Apache-2.0",

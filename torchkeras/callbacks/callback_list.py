@@ -18,7 +18,7 @@ _BATCH_HOOKS = {
 
 def _overrides(callback, names):
     cls = type(callback)
-    return any(getattr(cls, n, None) is not getattr(Callback, n) for n in names)
+    return any(getattr(cls, n, None) is not getattr(Callback, n) or n in callback.__dict__ for n in names)
 
 
 @keras_export("keras.callbacks.CallbackList")

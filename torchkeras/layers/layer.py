@@ -711,7 +711,10 @@ class Layer(torch.nn.Module, Operation):
             out = self.output
             return tree.map_structure(lambda x: x.shape, out) if tree.is_nested(out) else out.shape
         if self._build_shapes_dict:
-            return self.compute_output_shape(next(iter(self._build_shapes_dict.values())))
+            try:
+                return self.compute_output_shape(next(iter(self._build_shapes_dict.values())))
+            except NotImplementedError:
+                pass
         raise AttributeError(
             f"The layer {self.name} has never been called and thus has no defined output shape.")
 

@@ -12,7 +12,7 @@ import torch
 
 from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.lazy_logs import LazyLogs, to_floats
-from torchkeras.layers.layer import call_context, structure_version
+from torchkeras.layers.layer import call_context, call_signature_info, structure_version
 from torchkeras.trainers import compile_utils
 from torchkeras.trainers.data_adapters import data_adapter_utils
 from torchkeras.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
@@ -290,7 +290,9 @@ class Trainer:
 
     def _forward(self, x, training):
         with call_context(training=training):
-            return _module_call(self, x, training=training)
+            if call_signature_info(self)[0]:
+                return _module_call(self, x, training=training)
+            return _module_call(self, x)
 
     def _run_train_step(self, data):
         """The default training step; returns nothing (the logs are read lazily)."""

@@ -9,7 +9,10 @@ from torchkeras.saving.serialization_lib import register_keras_serializable
 from torchkeras.saving.serialization_lib import serialize_keras_object
 from torchkeras.trainers.data_adapters.data_adapter_utils import pack_x_y_sample_weight
 from torchkeras.trainers.data_adapters.data_adapter_utils import unpack_x_y_sample_weight
+from torchkeras.utils.model_visualization import model_to_dot
+from torchkeras.utils.model_visualization import plot_model
 from torchkeras.utils.numerical_utils import normalize
+from torchkeras.utils.plot_history import plot_history
 from torchkeras.utils.numerical_utils import to_categorical
 from torchkeras.utils.progbar import Progbar
 from torchkeras.utils.py_dataset import PyDataset
