@@ -131,9 +131,9 @@ class Layer(torch.nn.Module, Operation):
                     auto.update(value)
                 elif param.kind != param.VAR_POSITIONAL:
                     auto[key] = value
-            obj._auto_config = auto
+            obj.__dict__["_auto_config"] = auto  # not tracked: the layers it may hold belong elsewhere
         except (TypeError, ValueError):
-            obj._auto_config = None
+            obj.__dict__["_auto_config"] = None
         return obj
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None,
