@@ -268,7 +268,30 @@ def _serialize_function(fn):
 # --- deserialization ----------------------------------------------------------------------------------
 
 
+_BUILTINS_IMPORTED = [False]
+
+
+def _import_builtins():
+    """Import the packages whose classes configs refer to (they register their names on import)."""
+    if _BUILTINS_IMPORTED[0]:
+        return
+    _BUILTINS_IMPORTED[0] = True
+    import importlib
+
+    for name in ("layers", "models", "optimizers", "losses", "metrics", "initializers", "regularizers",
+                 "constraints", "activations", "dtype_policies", "ops"):
+        importlib.import_module(f"torchkeras.{name}")
+
+
 def _find_class(class_name, module, registered_name, custom_objects, namespaces=None):
+    found = _lookup_class(class_name, module, registered_name, custom_objects, namespaces)
+    if found is None and not _BUILTINS_IMPORTED[0]:
+        _import_builtins()
+        found = _lookup_class(class_name, module, registered_name, custom_objects, namespaces)
+    return found
+
+
+def _lookup_class(class_name, module, registered_name, custom_objects, namespaces=None):
     for key in (registered_name, class_name):
         if key:
             found = get_registered_object(key, custom_objects)
@@ -336,9 +359,16 @@ def serialize(obj):
 
 
 @keras_export("keras.saving.deserialize_keras_object", "keras.utils.deserialize_keras_object")
-def deserialize_keras_object(config, custom_objects=None, safe_mode=True, module_objects=None,
+def deserialize_keras_object(config, custom_objects=None, safe_mode=None, module_objects=None,
                              namespaces=None, printable_module_name="object", **kwargs):
-    """Rebuild an object from `serialize_keras_object`'s output (Keras 3), or a Keras 2 config."""
+    """Rebuild an object from `serialize_keras_object`'s output (Keras 3), or a Keras 2 config.
+
+    `safe_mode` (default True) refuses serialized Python lambdas; nested calls inherit the outer value.
+    """
+    if safe_mode is None:
+        safe_mode = in_safe_mode()
+        if safe_mode is None:
+            safe_mode = True
     if config is None or isinstance(config, (bool, int, float)):
         return config
     if isinstance(config, str):

@@ -89,7 +89,7 @@ class Trainer:
         self._jit_compile = jit_compile is True
         self._auto_scale_loss = auto_scale_loss
         self._compile_config = {
-            "optimizer": optimizer if isinstance(optimizer, (str, dict)) or optimizer is None else self.optimizer,
+            "optimizer": self.optimizer,
             "loss": loss, "loss_weights": loss_weights, "metrics": metrics, "weighted_metrics": weighted_metrics,
             "run_eagerly": bool(run_eagerly), "steps_per_execution": 1, "jit_compile": self._jit_compile,
         }
