@@ -43,7 +43,8 @@ def hand_loop(case, x, y, epochs, device):
     params = []
     for din, dout in zip(dims[:-1], dims[1:]):
         limit = math.sqrt(6 / (din + dout))
-        w = torch.empty(din, dout, device=device).uniform_(-limit, limit).requires_grad_()
+        # torch's own layout, as nn.Linear stores it: (out_features, in_features)
+        w = torch.empty(dout, din, device=device).uniform_(-limit, limit).requires_grad_()
         b = torch.zeros(dout, device=device, requires_grad=True)
         params += [w, b]
     opt = torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), foreach=True)
@@ -61,7 +62,7 @@ def hand_loop(case, x, y, epochs, device):
             xb, yb = x.index_select(0, idx), y.index_select(0, idx)
             h = xb
             for k in range(0, len(params), 2):
-                h = F.linear(h, params[k].t(), params[k + 1])
+                h = F.linear(h, params[k], params[k + 1])
                 if k + 2 < len(params):
                     h = F.relu(h)
             if case["loss"] == "categorical_crossentropy":

@@ -104,7 +104,7 @@ def _shape_of(x):
 
 
 def _to_tensor_input(x):
-    if isinstance(x, np.ndarray):
+    if isinstance(x, np.ndarray) and x.dtype.kind not in ("U", "S", "O"):  # strings stay NumPy
         from torchkeras import ops
 
         return ops.convert_to_tensor(x)
@@ -196,6 +196,15 @@ class Layer(torch.nn.Module, Operation):
     @property
     def compute_dtype(self):
         return self._dtype_policy.compute_dtype
+
+    def _compute_torch_dtype(self):
+        cached = self.__dict__.get("_compute_torch_dtype_cache")
+        if cached is None or cached[0] is not self._dtype_policy:
+            policy = self._dtype_policy
+            target = policy.variable_dtype if policy.is_mixed else policy.compute_dtype
+            cached = (policy, dtypes.to_torch_dtype(target))
+            self.__dict__["_compute_torch_dtype_cache"] = cached
+        return cached[1]
 
     @property
     def variable_dtype(self):
@@ -580,6 +589,11 @@ class Layer(torch.nn.Module, Operation):
             previous_mask = None
         if has_mask and previous_mask is not None and kwargs.get("mask") is None:
             kwargs["mask"] = previous_mask
+        if self.autocast and isinstance(first, torch.Tensor) and first.is_floating_point():
+            compute = self._compute_torch_dtype()
+            if first.dtype != compute and not torch.is_autocast_enabled(first.device.type):
+                first = first.to(compute)  # Keras casts float inputs to the layer's compute dtype
+                args = (first,) + args[1:]
         if not self.built:
             device = next((x.device for x in tree.flatten(args) if isinstance(x, torch.Tensor)), None)
             self._maybe_build(args, kwargs, device=device)

@@ -130,6 +130,9 @@ def standardize_inputs(model, inputs):
     plan = model._graph_plan
     out = []
     for x, dtype, rank, last in zip(flat, plan.input_dtypes, plan.input_ranks, plan.input_last):
+        if dtype is None:  # a string input: passed through as given
+            out.append(x)
+            continue
         if isinstance(x, np.ndarray) or not isinstance(x, (torch.Tensor, KerasTensor)):
             from torchkeras import ops
 

@@ -75,8 +75,11 @@ class GraphPlan:
 
 
 def _torch_dtype(name):
+    """The torch dtype of a model input, or None for string inputs (kept as NumPy/str)."""
     from torchkeras.backend import dtypes
 
+    if name == "string":
+        return None
     return dtypes.to_torch_dtype(name)
 
 

@@ -205,9 +205,16 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         else:
             ref_name = getattr(reference_variable, "name", None)
             prefix = str(ref_name).replace("/", "_").replace(":", "_") if ref_name else "variable"
-        return self.add_variable(shape=tuple(reference_variable.shape), initializer=initializer,
+        slot = self.add_variable(shape=tuple(reference_variable.shape), initializer=initializer,
                                  dtype=reference_variable.dtype, name=f"{prefix}_{name}",
                                  device=reference_variable.device)
+        if isinstance(reference_variable, torch.Tensor) and slot.stride() != reference_variable.stride():
+            # Same memory layout as the variable (e.g. Dense kernels are stored column-major), so the
+            # foreach updates walk every tensor contiguously.
+            with torch.no_grad():
+                slot.data = torch.empty_strided(tuple(slot.shape), reference_variable.stride(), dtype=slot.dtype,
+                                                device=slot.device).copy_(slot.data)
+        return slot
 
     def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
         """For each variable, add a slot per name (interleaved, like Keras). Returns a list, or a tuple of

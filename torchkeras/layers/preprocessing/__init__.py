@@ -1,1 +1,22 @@
-__all__ = []
+"""Preprocessing layers: normalization, image resizing and augmentation, and categorical/text encoding."""
+from torchkeras.layers.preprocessing.category_encoding import CategoryEncoding
+from torchkeras.layers.preprocessing.center_crop import CenterCrop
+from torchkeras.layers.preprocessing.discretization import Discretization
+from torchkeras.layers.preprocessing.hashing import Hashing
+from torchkeras.layers.preprocessing.integer_lookup import IntegerLookup
+from torchkeras.layers.preprocessing.normalization import Normalization
+from torchkeras.layers.preprocessing.random_contrast import RandomContrast
+from torchkeras.layers.preprocessing.random_flip import RandomFlip
+from torchkeras.layers.preprocessing.random_rotation import RandomRotation
+from torchkeras.layers.preprocessing.random_translation import RandomTranslation
+from torchkeras.layers.preprocessing.random_zoom import RandomZoom
+from torchkeras.layers.preprocessing.rescaling import Rescaling
+from torchkeras.layers.preprocessing.resizing import Resizing
+from torchkeras.layers.preprocessing.string_lookup import StringLookup
+from torchkeras.layers.preprocessing.text_vectorization import TextVectorization
+
+__all__ = [
+    "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup", "Normalization",
+    "RandomContrast", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
+    "StringLookup", "TextVectorization",
+]

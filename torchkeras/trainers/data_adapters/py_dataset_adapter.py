@@ -1,7 +1,16 @@
-"""Batches from a `keras.utils.PyDataset` / Keras 2 `Sequence`, optionally loaded by parallel workers."""
-import concurrent.futures
-import multiprocessing
+"""Batches from a `keras.utils.PyDataset` / Keras 2 `Sequence`, optionally prepared by parallel workers.
 
+Like Keras: with `workers > 1` (threads) or `use_multiprocessing=True` (processes, forked at the start of each
+epoch so they see the dataset's current state) batches are requested ahead, at most `max_queue_size` at a
+time, and delivered in order. `fit(shuffle=True)` shuffles the batch order each epoch (Python's `random`).
+An endless dataset (`num_batches` None) is read until `steps_per_epoch` is reached.
+"""
+import concurrent.futures
+import itertools
+import multiprocessing
+import random
+
+import numpy as np
 import torch
 
 from torchkeras.backend.device import get_device
@@ -19,8 +28,43 @@ def is_py_dataset(x):
         hasattr(x, "on_epoch_end") and not isinstance(x, (list, tuple, dict, torch.utils.data.Dataset))
 
 
-def _get(dataset, index):
-    return dataset[index]
+def _option(dataset, name, default):
+    value = getattr(dataset, name, default)
+    return default if value is None else value
+
+
+# The dataset each worker process reads from (set once per process by the pool initializer).
+_WORKER_DATASET = None
+
+
+def _init_worker(dataset):
+    global _WORKER_DATASET
+    _WORKER_DATASET = dataset
+
+
+def _get_in_worker(index):
+    return _WORKER_DATASET[index]
+
+
+def standardize_batch(batch, class_weight=None):
+    """Check a batch's structure (Keras's rules) and add class-weight sample weights."""
+    if isinstance(batch, dict):
+        return batch
+    if isinstance(batch, (np.ndarray, torch.Tensor)):
+        batch = (batch,)
+    if isinstance(batch, list):
+        batch = tuple(batch)
+    if not isinstance(batch, tuple) or len(batch) not in (1, 2, 3):
+        raise ValueError(
+            "PyDataset.__getitem__() must return a tuple or a dict. If a tuple, it must be ordered either "
+            "(input,) or (inputs, targets) or (inputs, targets, sample_weights). "
+            f"Received: {str(batch)[:100]}... of type {type(batch)}")
+    if class_weight is not None:
+        if len(batch) == 3:
+            raise ValueError("You cannot specify `class_weight` and `sample_weight` at the same time.")
+        if len(batch) == 2:
+            batch = batch + (data_adapter_utils.class_weight_to_sample_weights(batch[1], class_weight),)
+    return batch
 
 
 class PyDatasetAdapter:
@@ -29,53 +73,63 @@ class PyDatasetAdapter:
         self.shuffle = shuffle
         self.class_weight = class_weight
         self.device = torch.device(device) if device is not None else get_device()
-        self.num_batches = len(dataset)
+        try:
+            self.num_batches = dataset.num_batches
+        except AttributeError:  # a duck-typed Keras 2 Sequence
+            self.num_batches = len(dataset)
         self.batch_size = None
-        self._workers = int(getattr(dataset, "workers", 1) or 1)
-        self._multiprocessing = bool(getattr(dataset, "use_multiprocessing", False))
-        self._queue = int(getattr(dataset, "max_queue_size", 10) or 10)
+        self._workers = int(_option(dataset, "workers", 1))
+        self._multiprocessing = bool(_option(dataset, "use_multiprocessing", False))
+        self._queue = max(1, int(_option(dataset, "max_queue_size", 10)))
 
-    def _with_class_weight(self, batch):
-        if self.class_weight is None:
-            return batch
-        x, y, sw = data_adapter_utils.unpack_x_y_sample_weight(batch)
-        if sw is not None:
-            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
-        return (x, y, data_adapter_utils.class_weight_to_sample_weights(y, self.class_weight))
-
-    def _indices(self):
+    def _order(self):
+        if self.num_batches is None:
+            return itertools.count()
         order = list(range(self.num_batches))
         if self.shuffle:
-            order = torch.randperm(self.num_batches).tolist()
+            random.shuffle(order)
         return order
 
-    def get_iterator(self):
-        if hasattr(self.dataset, "on_epoch_begin"):
-            self.dataset.on_epoch_begin()
-        order = self._indices()
-        if self._workers <= 1:
-            for i in order:
-                yield batch_to_device(self._with_class_weight(self.dataset[i]), self.device)
-            return
+    def _executor(self):
         if self._multiprocessing:
-            ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
-                                             else "spawn")
-            executor = concurrent.futures.ProcessPoolExecutor(self._workers, mp_context=ctx)
-        else:
-            executor = concurrent.futures.ThreadPoolExecutor(self._workers)
-        with executor:
-            pending = []
-            it = iter(order)
-            for i in it:
-                pending.append(executor.submit(_get, self.dataset, i))
-                if len(pending) >= self._queue:
-                    break
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            return concurrent.futures.ProcessPoolExecutor(max(1, self._workers), mp_context=ctx,
+                                                          initializer=_init_worker, initargs=(self.dataset,))
+        if self._workers > 1:
+            return concurrent.futures.ThreadPoolExecutor(self._workers)
+        return None
+
+    def _raw_batches(self):
+        order = self._order()
+        executor = self._executor()
+        if executor is None:
+            for i in order:
+                yield self.dataset[i]
+            return
+        get = _get_in_worker if self._multiprocessing else self.dataset.__getitem__
+        pending = []
+        indices = iter(order)
+        try:
+            for i in itertools.islice(indices, self._queue):
+                pending.append(executor.submit(get, i))
             while pending:
                 batch = pending.pop(0).result()
-                nxt = next(it, None)
+                nxt = next(indices, None)
                 if nxt is not None:
-                    pending.append(executor.submit(_get, self.dataset, nxt))
-                yield batch_to_device(self._with_class_weight(batch), self.device)
+                    pending.append(executor.submit(get, nxt))
+                yield batch
+        finally:
+            for future in pending:
+                future.cancel()
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def get_iterator(self):
+        """One epoch of device batches."""
+        if hasattr(self.dataset, "on_epoch_begin"):
+            self.dataset.on_epoch_begin()
+        for batch in self._raw_batches():
+            yield batch_to_device(standardize_batch(batch, self.class_weight), self.device)
 
     def on_epoch_end(self):
         self.dataset.on_epoch_end()

@@ -1,0 +1,17 @@
+"""`keras.layers.AdaptiveAveragePooling1D`: average pooling to a fixed output size over the steps axis."""
+from torchkeras.api_export import keras_export
+from torchkeras.layers.pooling.base_adaptive_pooling import BaseAdaptivePooling
+
+
+@keras_export("keras.layers.AdaptiveAveragePooling1D")
+class AdaptiveAveragePooling1D(BaseAdaptivePooling):
+    """Average pooling of `(batch, steps, channels)` inputs (or channels_first) to `output_size`
+    (an int, or 1 ints) along the steps axis.
+
+    Windows start at `floor(i * in / out)` and end at `ceil((i + 1) * in / out)`, like torch's adaptive pooling.
+    """
+
+    pool_mode = "average"
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        super().__init__(output_size, 1, data_format=data_format, **kwargs)

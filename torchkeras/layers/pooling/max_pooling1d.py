@@ -1,0 +1,20 @@
+"""`keras.layers.MaxPooling1D`: max pooling over the steps axis."""
+from torchkeras.api_export import keras_export
+from torchkeras.layers.convolutional import legacy
+from torchkeras.layers.pooling.base_pooling import BasePooling
+
+
+@keras_export("keras.layers.MaxPooling1D", "keras.layers.MaxPool1D")
+class MaxPooling1D(BasePooling):
+    """Max of each `pool_size` window over the steps axis; `strides` default to `pool_size`.
+
+    Inputs `(batch, steps, channels)` (channels_last) or `(batch, channels, steps)` (channels_first).
+    Keras 1 spellings (`pool_length`, `stride`, `border_mode`) are accepted with a
+    DeprecationWarning.
+    """
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        args = legacy.translate("MaxPooling1D", kwargs, legacy.POOL, {
+            "pool_size": pool_size, "strides": strides, "padding": padding, "data_format": data_format})
+        super().__init__(args["pool_size"], args["strides"], pool_dimensions=1, pool_mode="max",
+                         padding=args["padding"], data_format=args["data_format"], name=name, **kwargs)
