@@ -366,7 +366,8 @@ class Layer(torch.nn.Module, Operation):
             initializer = "glorot_uniform" if dtypes.is_float_dtype(dtype) else "zeros"
         initializer = initializers.get(initializer)
         device = device_scope(self._weight_device) if self._weight_device is not None else contextlib.nullcontext()
-        with symbolic.escape_fake(), naming.name_scope(self.name, caller=self), device:
+        with symbolic.escape_fake(), naming.name_scope(self.name, caller=self), device, \
+                torch.inference_mode(False):
             variable = Variable(initializer=initializer, shape=shape, dtype=dtype, trainable=trainable,
                                 autocast=autocast, aggregation=aggregation, name=name or "variable")
         variable.regularizer = regularizers.get(regularizer)

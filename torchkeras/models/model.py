@@ -211,6 +211,14 @@ class Model(Trainer, Layer):
         self._build_shapes_dict = {"input_shape": tree.map_structure(lambda t: t.shape, spec)
                                    if tree.is_nested(spec) else spec.shape}
 
+    def reset_states(self):
+        """Reset the states of the model's stateful layers (Keras 2's `model.reset_states()`)."""
+        for layer in self._flatten_layers(include_self=False):
+            if getattr(layer, "stateful", False):
+                reset = getattr(layer, "reset_state", None) or getattr(layer, "reset_states", None)
+                if reset is not None:
+                    reset()
+
     # --- summary, config, saving -----------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
