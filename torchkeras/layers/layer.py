@@ -93,6 +93,21 @@ def call_signature_info(layer):
     return info
 
 
+_ARG_MASK_CACHE = {}
+
+
+def arg_mask_params(layer):
+    """[(arg name, position, mask parameter)] for call arguments `x` that have an `x_mask` parameter
+    (e.g. MultiHeadAttention's `value` / `value_mask`); Keras fills those from the tensors' masks."""
+    cls = type(layer)
+    found = _ARG_MASK_CACHE.get(cls)
+    if found is None:
+        names = [n for n in call_signature_info(layer)[2]]
+        found = [(n, i, f"{n}_mask") for i, n in enumerate(names) if f"{n}_mask" in names]
+        _ARG_MASK_CACHE[cls] = found
+    return found
+
+
 def _overrides(obj, method, base):
     return getattr(type(obj), method, None) is not getattr(base, method, None)
 
@@ -221,9 +236,10 @@ class Layer(torch.nn.Module, Operation):
             old_key = next((k for k, v in params.items() if v is value), None)
             if old_key is not None and old_key != name:
                 # Re-key `self.w = self.add_weight(name="kernel")` in place: one state_dict entry per weight.
-                items = [(name if k == old_key else k, v) for k, v in params.items()]
+                items = [(name if k == old_key else k, v) for k, v in params.items() if k != name]
                 params.clear()
                 params.update(items)
+                self.__dict__.pop(name, None)  # a plain attribute of that name (`self.w = None`) would shadow it
                 return
         if isinstance(value, (list, tuple, dict)) and "_modules" in self.__dict__ and not name.startswith("__"):
             from torchkeras.layers import tracking
@@ -490,13 +506,7 @@ class Layer(torch.nn.Module, Operation):
         self._weight_device = device
         try:
             with naming.name_scope(self.name, caller=self):
-                if len(shapes) == 1:
-                    self.build(next(iter(shapes.values())))
-                else:
-                    try:
-                        self.build(**shapes)
-                    except TypeError:
-                        self.build(next(iter(shapes.values())))
+                shapes = _call_build(self.build, shapes)
         finally:
             self._weight_device = None
         self.built = True
@@ -590,6 +600,12 @@ class Layer(torch.nn.Module, Operation):
             previous_mask = None
         if has_mask and previous_mask is not None and kwargs.get("mask") is None:
             kwargs["mask"] = previous_mask
+        for arg_name, position, mask_param in arg_mask_params(self):
+            if kwargs.get(mask_param) is None:
+                tensor = args[position] if position < len(args) else kwargs.get(arg_name)
+                mask = getattr(tensor, "_keras_mask", None) if isinstance(tensor, torch.Tensor) else None
+                if mask is not None:
+                    kwargs[mask_param] = mask
         if self.autocast and isinstance(first, torch.Tensor) and first.is_floating_point():
             compute = self._compute_torch_dtype()
             if first.dtype != compute and not torch.is_autocast_enabled(first.device.type):
@@ -780,6 +796,25 @@ class Layer(torch.nn.Module, Operation):
 
     def extra_repr(self):
         return ""
+
+
+def _call_build(build, shapes):
+    """Call `build` with the shapes it takes: one positional shape, or `<arg>_shape` keywords (only those
+    its signature names, unless it takes **kwargs). Returns the shapes passed."""
+    try:
+        params = inspect.signature(build).parameters
+    except (TypeError, ValueError):
+        params = {}
+    named = [k for k, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    varkw = any(p.kind == p.VAR_KEYWORD for p in params.values())
+    if len(shapes) > 1:
+        chosen = {k: v for k, v in shapes.items() if varkw or k in named}
+        if len(chosen) > 1 or (chosen and next(iter(chosen)) in named and named.index(next(iter(chosen))) > 0):
+            build(**chosen)
+            return chosen
+    first = next(iter(shapes.items()))
+    build(first[1])
+    return dict([first])
 
 
 def _accepted_kwargs(cls):

@@ -15,7 +15,7 @@ _module_call = torch.nn.Module.__call__
 
 class GraphPlan:
     def __init__(self, inputs, outputs_struct, nodes_by_depth):
-        from torchkeras.layers.layer import Layer, call_signature_info
+        from torchkeras.layers.layer import Layer, arg_mask_params, call_signature_info
 
         self._slots = {}
         self.input_slots = [self._slot(t) for t in inputs]
@@ -40,10 +40,11 @@ class GraphPlan:
             in_tensors = [x for x in flat if isinstance(x, KerasTensor)]
             mask_in = has_mask and any(getattr(t, "_keras_mask", None) is not None for t in in_tensors)
             mask_out = is_layer and any(getattr(t, "_keras_mask", None) is not None for t in node.outputs)
-            if mask_in or mask_out:
+            arg_masks = _arg_mask_slots(op, node, self._slot) if is_layer else []
+            if mask_in or mask_out or arg_masks:
                 self.uses_masks = True
             self.steps.append(_make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_training,
-                                         mask_in, mask_out))
+                                         mask_in, mask_out, arg_masks))
         self.output_slots = [self._slot(t) for t in flat_outputs]
         self.output_has_mask = [getattr(t, "_keras_mask", None) is not None for t in flat_outputs]
         self.n_slots = len(self._slots)
@@ -83,14 +84,29 @@ def _torch_dtype(name):
     return dtypes.to_torch_dtype(name)
 
 
-def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_training, mask_in, mask_out):
+def _arg_mask_slots(op, node, slot_of):
+    """[(mask parameter, slot of the argument tensor)] for arguments whose mask the layer takes by name."""
+    from torchkeras.layers.layer import arg_mask_params
+
+    found = []
+    for arg_name, position, mask_param in arg_mask_params(op):
+        if position == 0 or node.call_kwargs.get(mask_param) is not None:
+            continue  # the first argument's mask travels as `mask` / its own logic
+        tensor = node.call_args[position] if position < len(node.call_args) else node.call_kwargs.get(arg_name)
+        if isinstance(tensor, KerasTensor) and getattr(tensor, "_keras_mask", None) is not None:
+            found.append((mask_param, slot_of(tensor)))
+    return found
+
+
+def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_training, mask_in, mask_out,
+               arg_masks=()):
     call = (lambda *a, **k: _module_call(op, *a, **k)) if is_layer else op.call
     recorded_training = node.call_kwargs.get("training")
     static_kwargs = {k: v for k, v in node.call_kwargs.items()
                      if k not in ("training", "mask") and not any(isinstance(x, KerasTensor) for x in tree.flatten(v))}
     tensor_kwargs = any(isinstance(x, KerasTensor) for x in tree.flatten(node.call_kwargs))
     simple = (len(node.call_args) == 1 and isinstance(node.call_args[0], KerasTensor) and not tensor_kwargs
-              and len(out_slots) == 1)
+              and len(out_slots) == 1 and not arg_masks)
     single_out = len(out_slots) == 1 and not tree.is_nested(node.output_structure)
     first_arg_slots = [s for s, x in zip(in_slots, flat) if s is not None][:1]
 
@@ -112,9 +128,11 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
             flat_masks = tree.flatten(out_mask) if out_mask is not None else [None]
             if len(flat_masks) == 1 and len(out_slots) > 1:
                 flat_masks = flat_masks * len(out_slots)
-            for s, m in zip(out_slots, flat_masks):
+            for s, m, out in zip(out_slots, flat_masks, outs):
                 if s is not None:
                     masks[s] = m
+                    if isinstance(out, torch.Tensor):
+                        out._keras_mask = m  # layers that read their inputs' masks directly find it
 
     if simple:
         i = in_slots[[k for k, s in enumerate(in_slots) if s is not None][0]]
@@ -153,6 +171,10 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
                 first_mask = masks[first_arg_slots[0]]
         if mask_in and first_mask is not None:
             kwargs["mask"] = first_mask
+        if masks is not None:
+            for mask_param, slot in arg_masks:
+                if masks[slot] is not None and kwargs.get(mask_param) is None:
+                    kwargs[mask_param] = masks[slot]
         finish(values, masks, call(*args, **kwargs), first_arg, first_mask)
 
     return step

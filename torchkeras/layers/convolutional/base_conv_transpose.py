@@ -1,31 +1,12 @@
 """The N-D transposed convolution base of `Conv1DTranspose`, `Conv2DTranspose` and `Conv3DTranspose`."""
-from torchkeras import activations, constraints, initializers, regularizers
+from torchkeras import activations
 from torchkeras.backend import config
+from torchkeras.layers.convolutional import conv_args
 from torchkeras.layers.convolutional import conv_utils
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
-
-
-def transpose_crops(kernel, stride, dilation, padding, output_padding):
-    """(crop_before, crop_after) of torch's full transposed-conv output `(in - 1) * stride + effective_kernel`
-    that gives Keras's output along one axis. A negative crop means the output is longer than that: torch's
-    `output_padding` appends those positions (they get the bias only).
-
-    Keras: `"valid"` gives `(in - 1) * stride + max(effective_kernel, stride)` (or `+ effective_kernel +
-    output_padding`); `"same"` gives `in * stride` (or `(in - 1) * stride + effective_kernel % 2 +
-    output_padding`), the larger share of the cropping going before.
-    """
-    effective = (kernel - 1) * dilation + 1
-    if padding == "valid":
-        extra = max(effective, stride) - effective if output_padding is None else output_padding
-        return 0, -extra
-    if output_padding is None:
-        total = stride + effective - 2
-    else:
-        total = effective + effective % 2 - 2 + output_padding
-    before = min(total // 2 + total % 2, effective - 1)
-    after = total - before
-    return effective - 1 - before, effective - 1 - after
+from torchkeras.ops import conv_geometry
+from torchkeras.ops.conv_geometry import transpose_crops
 
 
 def transpose_output_length(size, kernel, stride, dilation, padding, output_padding):
@@ -47,17 +28,10 @@ class BaseConvTranspose(Layer):
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        name = type(self).__name__
-        if filters is None:
-            raise TypeError(f"{name}.__init__() missing 1 required positional argument: 'filters'")
-        if kernel_size is None:
-            raise TypeError(f"{name}.__init__() missing 1 required positional argument: 'kernel_size'")
+        conv_args.check_required(self, filters=filters, kernel_size=kernel_size)
         self.rank = rank
         self.filters = conv_utils.positive_int(filters, "filters")
-        self.kernel_size = conv_utils.standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = conv_utils.standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = conv_utils.standardize_tuple(dilation_rate, rank, "dilation_rate")
-        self.padding = conv_utils.standardize_padding(padding)
+        conv_args.set_window(self, rank, kernel_size, strides, dilation_rate, padding)
         if output_padding is None:
             self.output_padding = None
         else:
@@ -70,25 +44,17 @@ class BaseConvTranspose(Layer):
                         f"{i}, `output_padding` is {op} but `strides` is {s}. Received: "
                         f"output_padding={self.output_padding}, strides={self.strides}"
                     )
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
-                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}"
-            )
+        conv_args.check_strides_and_dilation(self)
         self.data_format = config.standardize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        conv_args.set_weight_args(self, activation, use_bias, kernel_initializer=kernel_initializer,
+                                  bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                                  bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                                  bias_constraint=bias_constraint)
         self.input_spec = InputSpec(min_ndim=rank + 2)
         self._channels_last = self.data_format == "channels_last"
         # channels_last 1D runs as 2D over a (1, steps) image (see conv_utils.lift_1d).
         self._lifted = rank == 1 and self._channels_last
-        self._conv_transpose = conv_utils.CONV_TRANSPOSE[rank + self._lifted]
+        self._conv_transpose = conv_geometry.CONV_TRANSPOSE[rank + self._lifted]
         self._torch_strides = (1,) * self._lifted + self.strides
         self._torch_dilation = (1,) * self._lifted + self.dilation_rate
         self._plan = self._torch_plan()
@@ -119,28 +85,13 @@ class BaseConvTranspose(Layer):
         return tuple(padding), tuple(output_padding), slices
 
     def build(self, input_shape):
-        input_shape = tuple(input_shape)
-        if len(input_shape) != self.rank + 2:
-            raise ValueError(
-                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected ndim={self.rank + 2}, '
-                f"found ndim={len(input_shape)}. Full shape received: {input_shape}"
-            )
-        axis = conv_utils.channel_axis(self.data_format)
-        channels = input_shape[axis]
-        if channels is None:
-            raise ValueError(
-                f"The channel dimension of the inputs to {type(self).__name__} should be defined. "
-                f"Found None. Full input shape received: {input_shape} (data_format={self.data_format})"
-            )
-        self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={axis: channels})
+        channels = conv_args.input_channels(self, input_shape)
+        self.input_spec = InputSpec(min_ndim=self.rank + 2,
+                                    axes={conv_utils.channel_axis(self.data_format): channels})
         self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (self.filters, channels),
                                       initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        self.bias = conv_args.add_bias(self, self.filters)
         self.built = True
 
     def call(self, inputs):
@@ -149,16 +100,16 @@ class BaseConvTranspose(Layer):
         if self._lifted:
             x, kernel = conv_utils.lift_1d(x), kernel.unsqueeze(0)
         elif self._channels_last:
-            x = conv_utils.to_channels_first(x)
+            x = conv_geometry.to_channels_first(x)
         padding, output_padding, slices = self._plan
-        out = self._conv_transpose(x, conv_utils.torch_conv_kernel(kernel), self.bias, self._torch_strides,
+        out = self._conv_transpose(x, conv_geometry.torch_conv_kernel(kernel), self.bias, self._torch_strides,
                                    padding, output_padding, 1, self._torch_dilation)
         if slices is not None:
             out = out[slices]
         if self._lifted:
             out = conv_utils.unlift_1d(out)
         elif self._channels_last:
-            out = conv_utils.to_channels_last(out)
+            out = conv_geometry.to_channels_last(out)
         if self.activation is not activations.linear:
             out = self.activation(out)
         return out
@@ -185,14 +136,6 @@ class BaseConvTranspose(Layer):
             "output_padding": self.output_padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **conv_args.weight_args_config(self, ("kernel", "bias")),
         })
         return config_

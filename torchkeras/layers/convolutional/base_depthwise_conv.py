@@ -1,11 +1,14 @@
 """The depthwise convolution base of `DepthwiseConv1D` and `DepthwiseConv2D`."""
 import torch.nn.functional as F
 
-from torchkeras import activations, constraints, initializers, regularizers
+from torchkeras import activations
 from torchkeras.backend import config
+from torchkeras.layers.convolutional import conv_args
 from torchkeras.layers.convolutional import conv_utils
+from torchkeras.layers.convolutional.conv_plan import ConvPlanMixin
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
+from torchkeras.ops import conv_geometry
 
 
 def torch_depthwise_kernel(kernel):
@@ -18,65 +21,34 @@ def torch_depthwise_kernel(kernel):
     return flat.permute(n - 1, n - 2, *range(n - 2))
 
 
-class DepthwiseMixin:
-    """The depthwise convolution step shared by depthwise and separable layers (no bias).
-
-    channels_last 1D inputs run as 2D over a (1, steps) image (see `conv_utils.lift_1d`).
-    """
-
-    def _init_depthwise(self):
-        self._channels_last = self.data_format == "channels_last"
-        self._lifted = self.rank == 1 and self._channels_last
-        lead = (1,) if self._lifted else ()
-        self._conv = conv_utils.CONV[self.rank + len(lead)]
-        self._torch_strides = lead + self.strides
-        self._torch_dilation = lead + self.dilation_rate
-        self._pad_cache = {}
-
-    def _depthwise_padding(self, spatial):
-        plan = self._pad_cache.get(spatial)
-        if plan is None:
-            plan = conv_utils.padding_plan(self.padding, spatial, self.kernel_size, self.strides,
-                                           self.dilation_rate, self._lifted)
-            self._pad_cache[spatial] = plan
-        return plan
+class DepthwiseMixin(ConvPlanMixin):
+    """The depthwise convolution step shared by depthwise and separable layers (no bias)."""
 
     def _to_torch(self, x):
         """The input as the channels_first (or lifted 2D) view torch's kernels take."""
         if self._lifted:
             return conv_utils.lift_1d(x)
-        return conv_utils.to_channels_first(x) if self._channels_last else x
+        return conv_geometry.to_channels_first(x) if self._channels_last else x
 
     def _from_torch(self, out):
         if self._lifted:
             return conv_utils.unlift_1d(out)
-        return conv_utils.to_channels_last(out) if self._channels_last else out
+        return conv_geometry.to_channels_last(out) if self._channels_last else out
 
     def _depthwise(self, x, kernel, bias):
         """Depthwise convolution of `x` (as given by `_to_torch`) with a Keras-layout `kernel`."""
         if self._lifted:
             kernel = kernel.unsqueeze(0)
-        padding, explicit = self._depthwise_padding(tuple(x.shape[-self.rank:]))
+        padding, explicit = self._padding(tuple(x.shape[-self.rank:]))
         if explicit is not None:
             x = F.pad(x, explicit)
         return self._conv(x, torch_depthwise_kernel(kernel), bias, self._torch_strides, padding,
                           self._torch_dilation, kernel.shape[-2])
 
     def _check_input_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        if len(input_shape) != self.rank + 2:
-            raise ValueError(
-                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected ndim={self.rank + 2}, '
-                f"found ndim={len(input_shape)}. Full shape received: {input_shape}"
-            )
-        axis = conv_utils.channel_axis(self.data_format)
-        channels = input_shape[axis]
-        if channels is None:
-            raise ValueError(
-                f"The channel dimension of the inputs to {type(self).__name__} should be defined. "
-                f"Found None. Full input shape received: {input_shape} (data_format={self.data_format})"
-            )
-        self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={axis: channels})
+        channels = conv_args.input_channels(self, input_shape)
+        self.input_spec = InputSpec(min_ndim=self.rank + 2,
+                                    axes={conv_utils.channel_axis(self.data_format): channels})
         return channels
 
 
@@ -93,31 +65,18 @@ class BaseDepthwiseConv(DepthwiseMixin, Layer):
                  bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if kernel_size is None:
-            raise TypeError(f"{type(self).__name__}.__init__() missing 1 required positional argument: "
-                            "'kernel_size'")
+        conv_args.check_required(self, kernel_size=kernel_size)
         self.rank = rank
         self.depth_multiplier = conv_utils.positive_int(depth_multiplier, "depth_multiplier")
-        self.kernel_size = conv_utils.standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = conv_utils.standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = conv_utils.standardize_tuple(dilation_rate, rank, "dilation_rate")
-        self.padding = conv_utils.standardize_padding(padding)
+        conv_args.set_window(self, rank, kernel_size, strides, dilation_rate, padding)
         self.data_format = config.standardize_data_format(data_format)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
-                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}"
-            )
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        conv_args.check_strides_and_dilation(self)
+        conv_args.set_weight_args(self, activation, use_bias, depthwise_initializer=depthwise_initializer,
+                                  bias_initializer=bias_initializer, depthwise_regularizer=depthwise_regularizer,
+                                  bias_regularizer=bias_regularizer, depthwise_constraint=depthwise_constraint,
+                                  bias_constraint=bias_constraint)
         self.input_spec = InputSpec(min_ndim=rank + 2)
-        self._init_depthwise()
+        self._init_conv_plan()
 
     @property
     def depthwise_kernel(self):
@@ -130,12 +89,7 @@ class BaseDepthwiseConv(DepthwiseMixin, Layer):
         self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
                                       initializer=self.depthwise_initializer,
                                       regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(channels * self.depth_multiplier,),
-                                        initializer=self.bias_initializer, regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        self.bias = conv_args.add_bias(self, channels * self.depth_multiplier)
         self.built = True
 
     def call(self, inputs):
@@ -161,14 +115,6 @@ class BaseDepthwiseConv(DepthwiseMixin, Layer):
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **conv_args.weight_args_config(self, ("depthwise", "bias")),
         })
         return config_

@@ -1,12 +1,14 @@
 """The separable convolution base of `SeparableConv1D` and `SeparableConv2D`."""
 import torch.nn.functional as F
 
-from torchkeras import activations, constraints, initializers, regularizers
+from torchkeras import activations
 from torchkeras.backend import config
+from torchkeras.layers.convolutional import conv_args
 from torchkeras.layers.convolutional import conv_utils
 from torchkeras.layers.convolutional.base_depthwise_conv import DepthwiseMixin
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
+from torchkeras.ops import conv_geometry
 
 
 class BaseSeparableConv(DepthwiseMixin, Layer):
@@ -23,37 +25,21 @@ class BaseSeparableConv(DepthwiseMixin, Layer):
                  pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        name = type(self).__name__
-        if filters is None:
-            raise TypeError(f"{name}.__init__() missing 1 required positional argument: 'filters'")
-        if kernel_size is None:
-            raise TypeError(f"{name}.__init__() missing 1 required positional argument: 'kernel_size'")
+        conv_args.check_required(self, filters=filters, kernel_size=kernel_size)
         self.rank = rank
         self.depth_multiplier = conv_utils.positive_int(depth_multiplier, "depth_multiplier")
         self.filters = conv_utils.positive_int(filters, "filters")
-        self.kernel_size = conv_utils.standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = conv_utils.standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = conv_utils.standardize_tuple(dilation_rate, rank, "dilation_rate")
-        self.padding = conv_utils.standardize_padding(padding)
+        conv_args.set_window(self, rank, kernel_size, strides, dilation_rate, padding)
         self.data_format = config.standardize_data_format(data_format)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
-                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}"
-            )
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        conv_args.check_strides_and_dilation(self)
+        conv_args.set_weight_args(
+            self, activation, use_bias, depthwise_initializer=depthwise_initializer,
+            pointwise_initializer=pointwise_initializer, bias_initializer=bias_initializer,
+            depthwise_regularizer=depthwise_regularizer, pointwise_regularizer=pointwise_regularizer,
+            bias_regularizer=bias_regularizer, depthwise_constraint=depthwise_constraint,
+            pointwise_constraint=pointwise_constraint, bias_constraint=bias_constraint)
         self.input_spec = InputSpec(min_ndim=rank + 2)
-        self._init_depthwise()
+        self._init_conv_plan()
 
     def build(self, input_shape):
         channels = self._check_input_shape(input_shape)
@@ -66,11 +52,7 @@ class BaseSeparableConv(DepthwiseMixin, Layer):
             name="pointwise_kernel", shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
             initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        self.bias = conv_args.add_bias(self, self.filters)
         self.built = True
 
     def call(self, inputs):
@@ -81,7 +63,7 @@ class BaseSeparableConv(DepthwiseMixin, Layer):
             # The pointwise step is a matmul over the (contiguous) channels axis.
             out = F.linear(self._from_torch(x), pointwise.reshape(pointwise.shape[-2:]).t(), self.bias)
         else:
-            out = conv_utils.CONV[self.rank](x, conv_utils.torch_conv_kernel(pointwise), self.bias)
+            out = conv_geometry.CONV[self.rank](x, conv_geometry.torch_conv_kernel(pointwise), self.bias)
         if self.activation is not activations.linear:
             out = self.activation(out)
         return out
@@ -100,17 +82,6 @@ class BaseSeparableConv(DepthwiseMixin, Layer):
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **conv_args.weight_args_config(self, ("depthwise", "pointwise", "bias")),
         })
         return config_

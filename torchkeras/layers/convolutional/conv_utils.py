@@ -2,15 +2,16 @@
 
 Keras's `"same"` padding puts the extra pixel (when the total is odd) at the end, like TensorFlow; torch's
 `padding=` argument is symmetric. These helpers say when torch's argument is enough and, when it is not,
-which explicit `F.pad` reproduces Keras.
+which explicit `F.pad` reproduces Keras. The window geometry itself (also used by `keras.ops`) is in
+`torchkeras.ops.conv_geometry`.
 """
 import numbers
 
 import torch
-import torch.nn.functional as F
 
-CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+from torchkeras.ops.conv_geometry import flat_pad
+from torchkeras.ops.conv_geometry import same_paddings
+from torchkeras.ops.conv_geometry import torch_padding
 
 
 def standardize_tuple(value, n, name, allow_zero=False):
@@ -54,33 +55,6 @@ def positive_int(value, name):
             f"Invalid value for argument `{name}`. Expected a strictly positive value. Received {name}={value}."
         )
     return int(value)
-
-
-def same_padding(size, kernel, stride, dilation=1):
-    """(before, after) padding of one spatial axis for Keras's `"same"` (the extra pixel goes after)."""
-    effective = (kernel - 1) * dilation + 1
-    out = -(-size // stride)
-    total = max((out - 1) * stride + effective - size, 0)
-    return total // 2, total - total // 2
-
-
-def same_paddings(spatial, kernel_size, strides, dilation_rate):
-    return tuple(same_padding(s, k, st, d) for s, k, st, d in zip(spatial, kernel_size, strides, dilation_rate))
-
-
-def torch_padding(pads):
-    """`pads` ((before, after) per spatial axis) as torch's symmetric `padding=`, or None if asymmetric."""
-    if all(before == after for before, after in pads):
-        return tuple(before for before, _ in pads)
-    return None
-
-
-def flat_pad(pads):
-    """((before, after), ...) per spatial axis as `F.pad`'s flat list, which starts from the last axis."""
-    flat = []
-    for before, after in reversed(pads):
-        flat.extend((before, after))
-    return flat
 
 
 def padding_plan(padding, spatial, kernel_size, strides, dilation_rate, lifted=False):
@@ -131,17 +105,6 @@ def conv_output_shape(input_shape, channels, kernel_size, strides, padding, data
     return (input_shape[0], channels) + tuple(out)
 
 
-def to_channels_first(x):
-    """A channels_last tensor as a channels_first *view* (torch's kernels read channels_last strides)."""
-    n = x.dim()
-    return x.permute(0, n - 1, *range(1, n - 1))
-
-
-def to_channels_last(x):
-    n = x.dim()
-    return x.permute(0, *range(2, n), 1)
-
-
 def lift_1d(x):
     """A channels_last `(N, L, C)` tensor as a channels_last 2D view `(N, C, 1, L)`.
 
@@ -154,12 +117,6 @@ def lift_1d(x):
 def unlift_1d(out):
     """Undo `lift_1d` on a `(N, C', 1, L')` result: `(N, L', C')` (contiguous when `out` is channels_last)."""
     return out.squeeze(2).permute(0, 2, 1)
-
-
-def torch_conv_kernel(kernel):
-    """A Keras kernel `(*spatial, in, out)` as a torch weight view `(out, in, *spatial)`."""
-    n = kernel.dim()
-    return kernel.permute(n - 1, n - 2, *range(n - 2))
 
 
 def match_dtype(x, reference):

@@ -4,8 +4,8 @@ import numbers
 import torch.nn.functional as F
 
 from torchkeras.backend import config
-from torchkeras.layers.convolutional import conv_utils
 from torchkeras.layers.layer import Layer
+from torchkeras.ops import conv_geometry
 
 _AVG = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}
 _MAX = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}
@@ -40,10 +40,10 @@ class BaseAdaptivePooling(Layer):
         self.built = True
 
     def call(self, inputs):
-        x = conv_utils.to_channels_first(inputs) if self._channels_last else inputs
+        x = conv_geometry.to_channels_first(inputs) if self._channels_last else inputs
         # Looked up per call: adaptive_max_pool*d are local functions that cannot be pickled.
         out = (_MAX if self.pool_mode == "max" else _AVG)[self._rank](x, self.output_size)
-        return conv_utils.to_channels_last(out) if self._channels_last else out
+        return conv_geometry.to_channels_last(out) if self._channels_last else out
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

@@ -6,6 +6,7 @@ from torchkeras.backend import config
 from torchkeras.layers.convolutional import conv_utils
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
+from torchkeras.ops import conv_geometry
 
 _MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 _AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
@@ -42,7 +43,7 @@ class BasePooling(Layer):
         return plan
 
     def call(self, inputs):
-        x = conv_utils.to_channels_first(inputs) if self._channels_last else inputs
+        x = conv_geometry.to_channels_first(inputs) if self._channels_last else inputs
         padding, explicit = self._padding(tuple(x.shape[2:]))
         if explicit is not None:
             x = self._pad_border(x, explicit)
@@ -51,7 +52,7 @@ class BasePooling(Layer):
             out = _MAX[self._rank](x, self.pool_size, self.strides, padding)
         else:
             out = _AVG[self._rank](x, self.pool_size, self.strides, padding, count_include_pad=False)
-        return conv_utils.to_channels_last(out) if self._channels_last else out
+        return conv_geometry.to_channels_last(out) if self._channels_last else out
 
     def _pad_border(self, x, pads):
         """Keras's extra "same" pixel: the max ignores it (-inf); the average counts a repeated edge value."""

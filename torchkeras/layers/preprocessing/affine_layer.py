@@ -6,6 +6,25 @@ FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")
 
 
+def factor_range(factor, name, message, open_below=False):
+    """`(lower, upper)` from a `factor`: a number `f` (meaning `[-|f|, |f|]`) or two numbers, each in
+    `[-1, 1]` (`(-1, 1]` with `open_below`). Keras's error starts with `message`."""
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2:
+            raise ValueError(message + f"Received: {name}={factor}")
+        values = list(factor)
+    elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
+        values = [factor]
+    else:
+        raise ValueError(message + f"Received: {name}={factor}")
+    for v in values:
+        if v > 1.0 or v < -1.0 or (open_below and v == -1.0):
+            raise ValueError(message + f"Received: input_number={v}")
+    if len(values) == 2:
+        return tuple(sorted(values))
+    return (-abs(factor), abs(factor))
+
+
 class RandomAffineLayer(ImagePreprocessingLayer):
     def __init__(self, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
                  **kwargs):

@@ -3,26 +3,10 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.layers.preprocessing.affine_layer import RandomAffineLayer
+from torchkeras.layers.preprocessing.affine_layer import factor_range
 
 _FACTOR_ERROR = ("The `height_factor` and `width_factor` arguments should be a number (or a list of two numbers) "
                  "in the range (-1.0, 1.0]. ")
-
-
-def zoom_range(factor, name):
-    if isinstance(factor, (tuple, list)):
-        if len(factor) != 2:
-            raise ValueError(_FACTOR_ERROR + f"Received: {name}={factor}")
-        values = list(factor)
-    elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
-        values = [factor]
-    else:
-        raise ValueError(_FACTOR_ERROR + f"Received: {name}={factor}")
-    for v in values:
-        if v > 1.0 or v <= -1.0:
-            raise ValueError(_FACTOR_ERROR + f"Received: input_number={v}")
-    if len(values) == 2:
-        return tuple(sorted(values))
-    return (-abs(factor), abs(factor))
 
 
 @keras_export("keras.layers.RandomZoom", "keras.layers.experimental.preprocessing.RandomZoom")
@@ -35,10 +19,12 @@ class RandomZoom(RandomAffineLayer):
         super().__init__(fill_mode=fill_mode, interpolation=interpolation, seed=seed, fill_value=fill_value,
                          data_format=data_format, **kwargs)
         self.height_factor = height_factor
-        self.height_lower, self.height_upper = zoom_range(height_factor, "height_factor")
+        self.height_lower, self.height_upper = factor_range(height_factor, "height_factor", _FACTOR_ERROR,
+                                                            open_below=True)
         self.width_factor = width_factor
         if width_factor is not None:
-            self.width_lower, self.width_upper = zoom_range(width_factor, "width_factor")
+            self.width_lower, self.width_upper = factor_range(width_factor, "width_factor", _FACTOR_ERROR,
+                                                              open_below=True)
 
     def transform_matrix(self, images, height, width):
         batch = images.shape[0]

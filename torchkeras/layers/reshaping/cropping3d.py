@@ -1,62 +1,23 @@
 """`keras.layers.Cropping3D`: removes slices at the borders of volumes."""
 from torchkeras.api_export import keras_export
-from torchkeras.backend import config
-from torchkeras.layers.convolutional import conv_utils, legacy
-from torchkeras.layers.input_spec import InputSpec
-from torchkeras.layers.layer import Layer
-
-
-def crop_index(cropping, first_axis):
-    """The indexing tuple that crops `(start, end)` pairs from the spatial axes starting at `first_axis`."""
-    return (slice(None),) * first_axis + tuple(slice(start, -end if end else None) for start, end in cropping)
-
-
-def cropped_shape(shape, cropping, first_axis, what):
-    """The shape after cropping; raises like Keras if a spatial axis would become empty."""
-    out = list(shape)
-    for i, (start, end) in enumerate(cropping):
-        size = out[first_axis + i]
-        if size is None:
-            continue
-        if start + end >= size:
-            raise ValueError(
-                "Values in `cropping` argument should be smaller than the corresponding spatial dimension of "
-                f"the input. Received: {what}={tuple(shape)}, cropping={cropping}"
-            )
-        out[first_axis + i] = size - start - end
-    return tuple(out)
+from torchkeras.layers.convolutional import legacy
+from torchkeras.layers.reshaping.base_cropping import BaseCropping
 
 
 @keras_export("keras.layers.Cropping3D")
-class Cropping3D(Layer):
+class Cropping3D(BaseCropping):
     """Crops the three spatial axes. `cropping`: an int, 3 ints (symmetric), or 3 `(start, end)` pairs.
     The result is a view of the input (no copy).
 
     Keras 1's `dim_ordering=` is accepted with a DeprecationWarning.
     """
 
+    pair_hints = (
+        "(symmetric_dim1_crop, symmetric_dim2_crop, symmetric_dim3_crop)",
+        "((left_dim1_crop, right_dim1_crop), (left_dim2_crop, right_dim2_crop), (left_dim3_crop, right_dim3_crop))",
+    )
+
     def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
         data_format = legacy.translate("Cropping3D", kwargs, legacy.IMAGE, {"data_format": data_format})[
             "data_format"]
-        super().__init__(**kwargs)
-        self.data_format = config.standardize_data_format(data_format)
-        self.cropping = conv_utils.standardize_pairs(
-            cropping, 3, "cropping", "(symmetric_dim1_crop, symmetric_dim2_crop, symmetric_dim3_crop)",
-            "((left_dim1_crop, right_dim1_crop), (left_dim2_crop, right_dim2_crop), "
-            "(left_dim3_crop, right_dim3_crop))")
-        self.input_spec = InputSpec(ndim=5)
-        self._first_axis = 1 if self.data_format == "channels_last" else 2
-        self._index = crop_index(self.cropping, self._first_axis)
-        self.built = True
-
-    def call(self, inputs):
-        cropped_shape(inputs.shape, self.cropping, self._first_axis, "inputs.shape")
-        return inputs[self._index]
-
-    def compute_output_shape(self, input_shape):
-        return cropped_shape(input_shape, self.cropping, self._first_axis, "input_shape")
-
-    def get_config(self):
-        config_ = super().get_config()
-        config_.update({"cropping": self.cropping, "data_format": self.data_format})
-        return config_
+        super().__init__(3, cropping, data_format, **kwargs)

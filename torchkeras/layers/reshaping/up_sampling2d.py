@@ -8,6 +8,7 @@ from torchkeras.layers.convolutional import conv_utils, legacy
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.reshaping.up_sampling_utils import repeat_axes, scaled
+from torchkeras.ops import conv_geometry
 
 _INTERPOLATIONS = ("nearest", "bilinear", "bicubic")
 
@@ -39,7 +40,7 @@ class UpSampling2D(Layer):
     def call(self, inputs):
         if self.interpolation == "nearest":
             return repeat_axes(inputs, 1 if self._channels_last else 2, self.size)
-        x = conv_utils.to_channels_first(inputs) if self._channels_last else inputs
+        x = conv_geometry.to_channels_first(inputs) if self._channels_last else inputs
         dtype = x.dtype
         if dtype not in (torch.float32, torch.float64):
             x = x.to(torch.float32)
@@ -47,7 +48,7 @@ class UpSampling2D(Layer):
         out = F.interpolate(x, size=size, mode=self.interpolation, align_corners=False, antialias=False)
         if out.dtype != dtype:
             out = out.round().to(dtype) if not dtype.is_floating_point else out.to(dtype)
-        return conv_utils.to_channels_last(out) if self._channels_last else out
+        return conv_geometry.to_channels_last(out) if self._channels_last else out
 
     def compute_output_shape(self, input_shape):
         if self._channels_last:
