@@ -5,10 +5,11 @@ import shutil
 
 from torchkeras.api_export import keras_export
 from torchkeras.callbacks.callback import Callback
+from torchkeras.callbacks.save_frequency import BatchSaveFrequencyMixin
 
 
 @keras_export("keras.callbacks.BackupAndRestore")
-class BackupAndRestore(Callback):
+class BackupAndRestore(BatchSaveFrequencyMixin, Callback):
     """Back up the model and optimizer state so that a killed `fit()` resumes where it stopped.
 
     The weights (with the optimizer's variables) go to `backup_dir/latest.weights.h5` and the position to
@@ -121,20 +122,6 @@ class BackupAndRestore(Callback):
             shutil.rmtree(self.backup_dir)
 
     # --- saving --------------------------------------------------------------------------------------
-    def _should_save_on_batch(self, batch):
-        if self.save_freq == "epoch":
-            return False
-        if batch <= self._last_batch_seen:  # a new epoch
-            added = batch + 1
-        else:
-            added = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
-
     def _save_model(self, batch_done):
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint and os.path.exists(self._weights_path):

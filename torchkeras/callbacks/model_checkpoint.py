@@ -9,6 +9,7 @@ import torch
 from torchkeras.api_export import keras_export
 from torchkeras.callbacks.lazy_logs import LazyLogs
 from torchkeras.callbacks.monitor_callback import MonitorCallback
+from torchkeras.callbacks.save_frequency import BatchSaveFrequencyMixin
 from torchkeras.utils import io_utils
 
 # Keras 2 wrote weights to any `.h5`/`.hdf5` name and whole models to `.hdf5`; torchkeras keeps accepting them
@@ -18,7 +19,7 @@ _WEIGHTS_EXTENSIONS = (".weights.h5", ".h5", ".hdf5")
 
 
 @keras_export("keras.callbacks.ModelCheckpoint")
-class ModelCheckpoint(MonitorCallback):
+class ModelCheckpoint(BatchSaveFrequencyMixin, MonitorCallback):
     """Save the model (`.keras`/`.h5`) or its weights (`.weights.h5`) at some frequency.
 
     Args:
@@ -105,20 +106,6 @@ class ModelCheckpoint(MonitorCallback):
                 self._save_model(epoch=epoch, batch=None, logs=logs)
 
     # --- saving --------------------------------------------------------------------------------------
-    def _should_save_on_batch(self, batch):
-        if self.save_freq == "epoch":
-            return False
-        if self._last_batch_seen is None or batch <= self._last_batch_seen:
-            added = batch + 1  # a new epoch started (batches are zero-indexed)
-        else:
-            added = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
-
     def _should_save_model(self, epoch, batch, logs, filepath):
         logs = logs or {}
         if not self.save_best_only:

@@ -1,11 +1,8 @@
 """`keras.initializers`: how weights get their first values, and `get` / `serialize` / `deserialize`."""
-import inspect
-
 import numpy as np
 import torch
 
 from torchkeras.api_export import keras_export
-from torchkeras.backend.naming import to_snake_case
 from torchkeras.initializers.constant_initializers import Constant
 from torchkeras.initializers.constant_initializers import Identity
 from torchkeras.initializers.constant_initializers import Ones
@@ -24,6 +21,10 @@ from torchkeras.initializers.variance_scaling import LecunNormal
 from torchkeras.initializers.variance_scaling import LecunUniform
 from torchkeras.initializers.variance_scaling import VarianceScaling
 from torchkeras.initializers.variance_scaling import compute_fans
+from torchkeras.utils.identifier_utils import deserialize_object
+from torchkeras.utils.identifier_utils import get_object
+from torchkeras.utils.identifier_utils import name_table
+from torchkeras.utils.identifier_utils import object_from_name
 
 # Keras 2 / Keras 3 lowercase spellings are the classes themselves (`keras.initializers.glorot_uniform(seed=1)`).
 zeros = Zeros
@@ -47,8 +48,7 @@ ALL_OBJECTS = (
     Initializer, Constant, Identity, Ones, STFT, Zeros, GlorotNormal, GlorotUniform, HeNormal, HeUniform,
     LecunNormal, LecunUniform, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
 )
-ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
-ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
+ALL_OBJECTS_DICT = name_table(ALL_OBJECTS)
 ALL_OBJECTS_DICT.update({
     "IdentityInitializer": Identity,
     "OrthogonalInitializer": Orthogonal,
@@ -58,10 +58,6 @@ ALL_OBJECTS_DICT.update({
     "zero": Zeros,
     "one": Ones,
 })
-
-
-def _unknown(identifier):
-    return ValueError(f"Could not interpret initializer identifier: {identifier}")
 
 
 @keras_export("keras.initializers.serialize")
@@ -75,28 +71,17 @@ def serialize(initializer):
 @keras_export("keras.initializers.deserialize")
 def deserialize(config, custom_objects=None):
     """Return an initializer from its config (Keras 3 `{"module", "class_name", ...}` or Keras 2 form)."""
-    from torchkeras.saving import serialization_lib
-
-    if isinstance(config, str):
-        return _from_name(config, custom_objects)
-    return serialization_lib.deserialize_keras_object(
-        config, custom_objects=custom_objects, module_objects=ALL_OBJECTS_DICT
-    )
+    return deserialize_object(config, custom_objects, ALL_OBJECTS_DICT, _from_name)
 
 
 def _from_name(name, custom_objects=None):
-    cls = ALL_OBJECTS_DICT.get(name)
-    if cls is None:
-        from torchkeras.saving import serialization_lib
-
-        cls = serialization_lib.get_registered_object(name, custom_objects)
-    if cls is None:
-        raise _unknown(name)
-    return cls() if inspect.isclass(cls) else cls
+    return object_from_name(name, ALL_OBJECTS_DICT, "initializer", custom_objects)
 
 
 def _from_value(value):
-    """An initializer returning a given array or tensor (whose shape the requested shape must equal)."""
+    """An array or tensor becomes an initializer returning it (the requested shape must equal its shape)."""
+    if not isinstance(value, (torch.Tensor, np.ndarray, np.generic)):
+        return value
     from torchkeras.initializers.initializer import resolve_dtype
     from torchkeras.initializers.initializer import target_device
 
@@ -116,22 +101,7 @@ def _from_value(value):
 def get(identifier):
     """Resolve an initializer: a name (`"glorot_uniform"`), a config dict, a class, an instance or callable,
     or an array/tensor of initial values. None gives None."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        return _from_name(identifier)
-    if isinstance(identifier, dict):
-        try:
-            obj = deserialize(identifier)
-        except TypeError as e:
-            raise ValueError(f"Could not interpret initializer identifier: {identifier}. {e}") from None
-    elif isinstance(identifier, (torch.Tensor, np.ndarray, np.generic)):
-        obj = _from_value(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise _unknown(identifier)
+    return get_object(identifier, "initializer", _from_name, deserialize, convert=_from_value)
 
 
 __all__ = [

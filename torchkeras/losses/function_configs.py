@@ -17,6 +17,13 @@ def serialize_function(fn):
     return serialization_lib.serialize_keras_object(fn)
 
 
+def serialize_object(obj):
+    """The config of a loss or metric: a function as `serialize_function` writes it, else the object's config."""
+    if callable(obj) and not hasattr(obj, "get_config"):
+        return serialize_function(obj)
+    return serialization_lib.serialize_keras_object(obj)
+
+
 def deserialize_function(config, lookup, custom_objects=None):
     """The function a config (or a plain name, as Keras 2 files store it) refers to.
 
@@ -37,3 +44,18 @@ def deserialize_function(config, lookup, custom_objects=None):
             if found is not None:
                 return found
     return serialization_lib.deserialize_keras_object(config, custom_objects=custom_objects)
+
+
+def wrapper_config(config, fn, fn_kwargs):
+    """A function wrapper's config: its base `config`, the function under `"fn"` and the function's kwargs."""
+    config["fn"] = serialize_function(fn)
+    config.update(serialization_lib.serialize_keras_object(fn_kwargs))
+    return config
+
+
+def wrapper_arguments(config, lookup):
+    """A function wrapper's constructor arguments from its config (`"fn"` resolved with `lookup`)."""
+    config = dict(config)
+    if "fn" in config:
+        config["fn"] = deserialize_function(config["fn"], lookup)
+    return config

@@ -1,6 +1,4 @@
 """`keras.losses.get`, `serialize` and `deserialize`: losses by name, config or object."""
-import inspect
-
 from torchkeras.api_export import keras_export
 from torchkeras.losses import circle_loss as _circle
 from torchkeras.losses import crossentropy as _ce
@@ -10,9 +8,11 @@ from torchkeras.losses import probabilistic as _prob
 from torchkeras.losses import regression as _reg
 from torchkeras.losses import segmentation as _seg
 from torchkeras.losses.function_configs import deserialize_function
-from torchkeras.losses.function_configs import serialize_function
+from torchkeras.losses.function_configs import serialize_object
+from torchkeras.losses.label_kind import label_kind
 from torchkeras.losses.loss import Loss
 from torchkeras.losses.wrapper import LossFunctionWrapper
+from torchkeras.utils.identifier_utils import get_builtin
 from torchkeras.saving import serialization_lib
 
 ALL_OBJECTS = (
@@ -61,9 +61,7 @@ def builtin_function(name):
 @keras_export("keras.losses.serialize")
 def serialize(loss):
     """The Keras 3 config of a loss (a dict; a built-in function becomes a function reference)."""
-    if callable(loss) and not hasattr(loss, "get_config"):
-        return serialize_function(loss)
-    return serialization_lib.serialize_keras_object(loss)
+    return serialize_object(loss)
 
 
 @keras_export("keras.losses.deserialize")
@@ -81,30 +79,17 @@ def deserialize(name, custom_objects=None):
 def get(identifier):
     """Retrieve a loss: a name (`"mse"`, `"binary_crossentropy"`, `"BinaryCrossentropy"`, ...), a config dict, a
     function or a `Loss`. A class name gives an instance; a function name gives the function."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier, None)
-    else:
-        obj = identifier
-    if callable(obj):
-        if inspect.isclass(obj):
-            obj = obj()
-        return obj
-    raise ValueError(f"Could not interpret loss identifier: {identifier}")
+    return get_builtin(identifier, "loss", ALL_OBJECTS_DICT, deserialize)
+
+
+_CROSSENTROPY = {
+    "binary": _ce.binary_crossentropy,
+    "sparse": _ce.sparse_categorical_crossentropy,
+    "categorical": _ce.categorical_crossentropy,
+}
 
 
 def resolve_crossentropy(y_true, y_pred):
-    """The cross-entropy that `compile(loss="crossentropy")` (or `"ce"`) means for these shapes.
-
-    Binary when `y_pred.shape[-1] == 1`; sparse when `y_true` has a lower rank, or a last dim of 1 while
-    `y_pred`'s is larger; categorical otherwise.
-    """
-    true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
-    if pred_shape and pred_shape[-1] == 1:
-        return _ce.binary_crossentropy
-    if len(true_shape) < len(pred_shape) or (true_shape and true_shape[-1] == 1 and pred_shape[-1] > 1):
-        return _ce.sparse_categorical_crossentropy
-    return _ce.categorical_crossentropy
+    """The cross-entropy that `compile(loss="crossentropy")` (or `"ce"`) means for these shapes
+    (binary, sparse or categorical, as `label_kind` decides)."""
+    return _CROSSENTROPY[label_kind(y_true, y_pred)]

@@ -1,12 +1,12 @@
 """`LossFunctionWrapper`: a `Loss` made from a function `fn(y_true, y_pred, **kwargs)` of per-sample values."""
 from torchkeras.api_export import keras_export
 from torchkeras.losses.function_configs import deserialize_function
-from torchkeras.losses.function_configs import serialize_function
+from torchkeras.losses.function_configs import wrapper_arguments
+from torchkeras.losses.function_configs import wrapper_config
 from torchkeras.losses.loss import Loss
 from torchkeras.losses.tensor_utils import has_data
 from torchkeras.losses.tensor_utils import is_structure
 from torchkeras.losses.tensor_utils import squeeze_or_expand_to_same_rank
-from torchkeras.saving import serialization_lib
 from torchkeras.utils import tree
 
 
@@ -49,17 +49,11 @@ class LossFunctionWrapper(Loss):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self):
-        config = super().get_config()
-        config["fn"] = serialize_function(self.fn)
-        config.update(serialization_lib.serialize_keras_object(self._fn_kwargs))
-        return config
+        return wrapper_config(super().get_config(), self.fn, self._fn_kwargs)
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if "fn" in config:
-            config["fn"] = deserialize_function(config["fn"], _builtin_loss_function)
-        return cls(**config)
+        return cls(**wrapper_arguments(config, _builtin_loss_function))
 
     def __repr__(self):
         return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"

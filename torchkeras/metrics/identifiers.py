@@ -1,10 +1,8 @@
 """`keras.metrics.get`, `serialize` and `deserialize`: metrics by name, config or object."""
-import inspect
-
 from torchkeras.api_export import keras_export
-from torchkeras.backend.naming import to_snake_case
 from torchkeras.losses.function_configs import deserialize_function
-from torchkeras.losses.function_configs import serialize_function
+from torchkeras.losses.function_configs import serialize_object
+from torchkeras.losses.label_kind import label_kind
 from torchkeras.metrics import accuracy_metrics as _acc
 from torchkeras.metrics import auc as _auc
 from torchkeras.metrics import confusion as _conf
@@ -20,6 +18,8 @@ from torchkeras.metrics import regression_metrics as _reg
 from torchkeras.metrics import threshold_metrics as _thr
 from torchkeras.metrics.reduction_metrics import builtin_metric_function
 from torchkeras.saving import serialization_lib
+from torchkeras.utils.identifier_utils import get_builtin
+from torchkeras.utils.identifier_utils import name_table
 
 ALL_OBJECTS = (
     _metric.Metric, _red.Mean, _red.Sum, _red.MeanMetricWrapper,
@@ -36,8 +36,7 @@ ALL_OBJECTS = (
     _f.F1Score, _f.FBetaScore, _iou.IoU, _iou.BinaryIoU, _iou.MeanIoU, _iou.OneHotIoU, _iou.OneHotMeanIoU,
 )
 
-ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
-ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
+ALL_OBJECTS_DICT = name_table(ALL_OBJECTS)
 ALL_OBJECTS_DICT.update({
     "bce": _prob.BinaryCrossentropy, "BCE": _prob.BinaryCrossentropy,
     "mse": _reg.MeanSquaredError, "MSE": _reg.MeanSquaredError,
@@ -57,9 +56,7 @@ ALL_OBJECTS_DICT.update(KERAS2_ALIASES)
 @keras_export("keras.metrics.serialize")
 def serialize(metric):
     """The Keras 3 config of a metric."""
-    if callable(metric) and not hasattr(metric, "get_config"):
-        return serialize_function(metric)
-    return serialization_lib.serialize_keras_object(metric)
+    return serialize_object(metric)
 
 
 @keras_export("keras.metrics.deserialize")
@@ -75,30 +72,17 @@ def deserialize(config, custom_objects=None):
 def get(identifier):
     """Retrieve a metric: a name (`"accuracy"`, `"mae"`, `"AUC"`, `"binary_accuracy"`, ...), a config dict, a
     function or a `Metric`. Names always give a new `Metric` instance."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier, None)
-    else:
-        obj = identifier
-    if callable(obj):
-        if inspect.isclass(obj):
-            obj = obj()
-        return obj
-    raise ValueError(f"Could not interpret metric identifier: {identifier}")
+    return get_builtin(identifier, "metric", ALL_OBJECTS_DICT, deserialize)
+
+
+_ACCURACY = {
+    "binary": _acc.binary_accuracy,
+    "sparse": _acc.sparse_categorical_accuracy,
+    "categorical": _acc.categorical_accuracy,
+}
 
 
 def resolve_accuracy(y_true, y_pred):
-    """The accuracy function that `compile(metrics=["accuracy"])` (or `"acc"`) means for these shapes.
-
-    Binary when `y_pred.shape[-1] == 1`; sparse categorical when `y_true` has a lower rank, or a last dim of 1
-    while `y_pred`'s is larger; categorical otherwise (also for multi-label outputs, like Keras).
-    """
-    true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
-    if pred_shape and pred_shape[-1] == 1:
-        return _acc.binary_accuracy
-    if len(true_shape) < len(pred_shape) or (true_shape and true_shape[-1] == 1 and pred_shape[-1] > 1):
-        return _acc.sparse_categorical_accuracy
-    return _acc.categorical_accuracy
+    """The accuracy function that `compile(metrics=["accuracy"])` (or `"acc"`) means for these shapes
+    (binary, sparse or categorical, as `label_kind` decides)."""
+    return _ACCURACY[label_kind(y_true, y_pred)]

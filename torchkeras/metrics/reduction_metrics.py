@@ -4,7 +4,8 @@ import torch
 from torchkeras.api_export import keras_export
 from torchkeras.backend import dtypes
 from torchkeras.losses.function_configs import deserialize_function
-from torchkeras.losses.function_configs import serialize_function
+from torchkeras.losses.function_configs import wrapper_arguments
+from torchkeras.losses.function_configs import wrapper_config
 from torchkeras.losses.identifiers import ALL_OBJECTS as LOSS_OBJECTS
 from torchkeras.losses.reduction import apply_mask
 from torchkeras.losses.tensor_utils import convert
@@ -12,7 +13,6 @@ from torchkeras.losses.tensor_utils import get_mask
 from torchkeras.losses.tensor_utils import has_data
 from torchkeras.losses.tensor_utils import squeeze_or_expand_to_same_rank
 from torchkeras.metrics.metric import Metric
-from torchkeras.saving import serialization_lib
 
 
 def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype, device=None):
@@ -117,17 +117,11 @@ class MeanMetricWrapper(Mean):
         return super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):
-        config = super().get_config()
-        config["fn"] = serialize_function(self._fn)
-        config.update(serialization_lib.serialize_keras_object(self._fn_kwargs))
-        return config
+        return wrapper_config(super().get_config(), self._fn, self._fn_kwargs)
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if "fn" in config:
-            config["fn"] = deserialize_function(config["fn"], builtin_metric_function)
-        return cls(**config)
+        return cls(**wrapper_arguments(config, builtin_metric_function))
 
 
 def builtin_metric_function(name):

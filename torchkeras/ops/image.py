@@ -12,13 +12,13 @@ import torch.nn.functional as F
 
 from torchkeras.api_export import keras_export
 from torchkeras.backend import config
-from torchkeras.ops.core import _as_tensor
+from torchkeras.ops.arguments import as_tensor as _t
+from torchkeras.ops.conv_geometry import flat_pad
+from torchkeras.ops.conv_geometry import same_paddings
 from torchkeras.ops.core import dtype_name
 from torchkeras.ops.core import result_type
 from torchkeras.ops.core import tensor_like
 from torchkeras.ops.core import to_torch_dtype
-from torchkeras.ops.nn import _flat_pad
-from torchkeras.ops.nn import _same_pads
 from torchkeras.ops.operation import keras_op
 
 _IMAGE = "keras.src.ops.image"
@@ -26,10 +26,6 @@ _IMAGE = "keras.src.ops.image"
 
 def _export(name):
     return keras_export(f"keras.ops.image.{name}")
-
-
-def _t(x):
-    return x if isinstance(x, torch.Tensor) else _as_tensor(x)
 
 
 def _check_images(images, what="images"):
@@ -512,7 +508,7 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     _check_images(images)
     x, restore = _batched_nchw(images, data_format)
     if padding.lower() == "same":
-        x = F.pad(x, _flat_pad(_same_pads(x.shape[2:], (ph, pw), strides, dilation)))
+        x = F.pad(x, flat_pad(same_paddings(x.shape[2:], (ph, pw), strides, dilation)))
     elif padding.lower() != "valid":
         raise ValueError(f"The `padding` argument must be one of 'valid', 'same'. Received: padding={padding}")
     batch, channels, height, width = x.shape

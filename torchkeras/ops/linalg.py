@@ -3,6 +3,7 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.backend import config
+from torchkeras.ops.arguments import as_float as _float
 from torchkeras.ops.core import _as_tensor
 from torchkeras.ops.core import result_type
 from torchkeras.ops.core import tensors
@@ -14,13 +15,6 @@ _LINALG = "keras.src.ops.linalg"
 
 def _export(name):
     return keras_export(f"keras.ops.{name}", f"keras.ops.linalg.{name}")
-
-
-def _float(x):
-    x = x if isinstance(x, torch.Tensor) else _as_tensor(x)
-    if x.is_floating_point() or x.is_complex():
-        return x
-    return x.to(to_torch_dtype(config.floatx()))
 
 
 def _assert_2d(*arrays):

@@ -3,10 +3,10 @@ import torch
 import torch.nn.functional as F
 
 from torchkeras.api_export import keras_export
-from torchkeras.backend import config
+from torchkeras.ops.arguments import as_float as _float
+from torchkeras.ops.arguments import as_tensor as _t
 from torchkeras.ops.core import _as_tensor
 from torchkeras.ops.core import tensors
-from torchkeras.ops.core import to_torch_dtype
 from torchkeras.ops.operation import keras_op
 
 _MATH = "keras.src.ops.math"
@@ -14,17 +14,6 @@ _MATH = "keras.src.ops.math"
 
 def _export(name):
     return keras_export(f"keras.ops.{name}", f"keras.ops.math.{name}")
-
-
-def _t(x):
-    return x if isinstance(x, torch.Tensor) else _as_tensor(x)
-
-
-def _float(x):
-    x = _t(x)
-    if x.is_floating_point() or x.is_complex():
-        return x
-    return x.to(to_torch_dtype(config.floatx()))
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -12,7 +12,16 @@ import torch.nn.functional as F
 
 from torchkeras.api_export import keras_export
 from torchkeras.backend import config
-from torchkeras.ops.core import _as_tensor
+from torchkeras.ops.arguments import as_float as _float
+from torchkeras.ops.arguments import as_tensor as _t
+from torchkeras.ops.conv_geometry import CONV
+from torchkeras.ops.conv_geometry import CONV_TRANSPOSE
+from torchkeras.ops.conv_geometry import flat_pad
+from torchkeras.ops.conv_geometry import same_paddings
+from torchkeras.ops.conv_geometry import to_channels_first
+from torchkeras.ops.conv_geometry import to_channels_last
+from torchkeras.ops.conv_geometry import torch_conv_kernel
+from torchkeras.ops.conv_geometry import transpose_crops
 from torchkeras.ops.core import result_type
 from torchkeras.ops.core import tensor_like
 from torchkeras.ops.core import tensors
@@ -24,23 +33,6 @@ _NN = "keras.src.ops.nn"
 
 def _export(name):
     return keras_export(f"keras.ops.{name}", f"keras.ops.nn.{name}")
-
-
-def _t(x):
-    return x if isinstance(x, torch.Tensor) else _as_tensor(x)
-
-
-def _float(x):
-    """Float input for float-only kernels: ints and bools are computed in floatx."""
-    x = _t(x)
-    if x.is_floating_point() or x.is_complex():
-        return x
-    return x.to(to_torch_dtype(config.floatx()))
-
-
-def _cast(x, dtype):
-    dt = to_torch_dtype(dtype)
-    return x if x.dtype == dt else x.to(dt)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -310,35 +302,6 @@ def _data_format(data_format):
     return config.standardize_data_format(data_format)
 
 
-def _to_channels_first(x):
-    """A channels-last tensor as an NC... view (no copy: torch kernels read channels-last strides)."""
-    n = x.dim()
-    return x.permute(0, n - 1, *range(1, n - 1))
-
-
-def _to_channels_last(x):
-    n = x.dim()
-    return x.permute(0, *range(2, n), 1)
-
-
-def _same_pads(spatial, kernel, strides, dilation):
-    """(left, right) padding per spatial dim for Keras's `'same'` (TF rule: the extra pixel goes last)."""
-    pads = []
-    for size, k, s, d in zip(spatial, kernel, strides, dilation):
-        eff = (k - 1) * d + 1
-        out = -(-size // s)
-        total = builtins.max((out - 1) * s + eff - size, 0)
-        pads.append((total // 2, total - total // 2))
-    return pads
-
-
-def _flat_pad(pads):
-    flat = []
-    for left, right in reversed(pads):
-        flat.extend([left, right])
-    return flat
-
-
 def _check_rank(x, what):
     if x.dim() not in (3, 4, 5):
         raise ValueError(
@@ -354,16 +317,8 @@ def _check_padding(padding):
     return padding
 
 
-_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 _MAX_POOL = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 _AVG_POOL = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
-
-
-def _torch_kernel(kernel):
-    """Keras kernel `(*spatial, in, out)` as a torch weight view `(out, in, *spatial)`."""
-    n = kernel.dim()
-    return kernel.permute(n - 1, n - 2, *range(n - 2))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -378,26 +333,26 @@ def _pool(inputs, pool_size, strides, padding, data_format, kind):
     padding = _check_padding(padding)
     channels_last = _data_format(data_format) == "channels_last"
     if channels_last:
-        x = _to_channels_first(x)
+        x = to_channels_first(x)
     compute = x
     if not x.is_floating_point():
         compute = x.to(to_torch_dtype(config.floatx()))
     torch_padding = 0
     if padding == "same":
-        pads = _same_pads(compute.shape[2:], pool_size, strides, (1,) * nd)
+        pads = same_paddings(compute.shape[2:], pool_size, strides, (1,) * nd)
         if builtins.all(left == right for left, right in pads):
             torch_padding = tuple(left for left, _ in pads)
         else:
             # Asymmetric: extend the border by replication (a max is unaffected; for averages this is
             # what Keras's torch backend computes).
-            compute = F.pad(compute, _flat_pad(pads), mode="replicate") if nd > 0 else compute
+            compute = F.pad(compute, flat_pad(pads), mode="replicate") if nd > 0 else compute
     if kind == "max":
         out = _MAX_POOL[nd](compute, kernel_size=pool_size, stride=strides, padding=torch_padding)
     else:
         out = _AVG_POOL[nd](compute, kernel_size=pool_size, stride=strides, padding=torch_padding,
                             count_include_pad=False)
     out = out.to(x.dtype) if out.dtype != x.dtype else out
-    return _to_channels_last(out) if channels_last else out
+    return to_channels_last(out) if channels_last else out
 
 
 @_export("max_pool")
@@ -421,13 +376,13 @@ def _adaptive_pool(inputs, output_size, data_format, kind):
     size = output_size if (isinstance(output_size, int) and nd == 1) else _tuple(output_size, nd, "output_size")
     channels_last = _data_format(data_format) == "channels_last"
     if channels_last:
-        x = _to_channels_first(x)
+        x = to_channels_first(x)
     if kind == "max":
         fn = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}[nd]
     else:
         fn = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}[nd]
     out = fn(x, size)
-    return _to_channels_last(out) if channels_last else out
+    return to_channels_last(out) if channels_last else out
 
 
 @_export("adaptive_average_pool")
@@ -458,7 +413,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     dilation = _tuple(dilation_rate, nd, "dilation_rate")
     padding = _check_padding(padding)
     channels_last = _data_format(data_format) == "channels_last"
-    weight = _torch_kernel(kernel)
+    weight = torch_conv_kernel(kernel)
     if x.dtype != weight.dtype:
         common = torch.promote_types(x.dtype, weight.dtype)
         x, weight = x.to(common), weight.to(common)
@@ -472,19 +427,19 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     torch_padding = 0
     if padding == "same":
         spatial = x.shape[1:-1] if channels_last else x.shape[2:]
-        pads = _same_pads(spatial, weight.shape[2:], strides, dilation)
+        pads = same_paddings(spatial, weight.shape[2:], strides, dilation)
         if builtins.all(left == right for left, right in pads):
             torch_padding = tuple(left for left, _ in pads)
         else:
             # Asymmetric (TF rule: the extra pixel goes last): zero-pad in the input's own layout, so a
             # channels-last input stays channels-last in memory.
-            flat = _flat_pad(pads)
+            flat = flat_pad(pads)
             x = F.pad(x, ([0, 0] + flat) if channels_last else flat)
     if channels_last:
-        x = _to_channels_first(x)
-    out = _CONV[nd](x, weight, stride=strides, padding=torch_padding, dilation=dilation,
-                    groups=in_channels // kernel_in)
-    return _to_channels_last(out) if channels_last else out
+        x = to_channels_first(x)
+    out = CONV[nd](x, weight, stride=strides, padding=torch_padding, dilation=dilation,
+                   groups=in_channels // kernel_in)
+    return to_channels_last(out) if channels_last else out
 
 
 @_export("depthwise_conv")
@@ -511,25 +466,6 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     return conv(x, pointwise_kernel, 1, "valid", data_format, dilation_rate)
 
 
-def _transpose_window(kernel, stride, dilation, padding, output_padding):
-    """(crop_left, crop_right) of torch's full transposed-conv output for Keras's padding rules.
-
-    Negative values extend the output with zeros instead.
-    """
-    eff = (kernel - 1) * dilation + 1
-    if padding == "valid":
-        extra = builtins.max(eff, stride) - eff if output_padding is None else output_padding
-        left, right = eff - 1, eff - 1 + extra
-    else:
-        if output_padding is None:
-            total = stride + eff - 2
-        else:
-            total = eff + eff % 2 - 2 + output_padding
-        left = builtins.min(total // 2 + total % 2, eff - 1)
-        right = total - left
-    return (eff - 1) - left, (eff - 1) - right
-
-
 @_export("conv_transpose")
 @keras_op("ConvTranspose", module=_NN)
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
@@ -544,7 +480,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     out_pad = [None] * nd if output_padding is None else list(_tuple(output_padding, nd, "output_padding"))
     channels_last = _data_format(data_format) == "channels_last"
     if channels_last:
-        x = _to_channels_first(x)
+        x = to_channels_first(x)
     if x.shape[1] != kernel.shape[-1]:
         raise ValueError(
             "The number of input channels must match kernel.shape[-1]. Received: "
@@ -555,17 +491,17 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     if x.dtype != weight.dtype:
         common = torch.promote_types(x.dtype, weight.dtype)
         x, weight = x.to(common), weight.to(common)
-    out = _CONV_T[nd](x, weight, stride=strides, dilation=dilation)
+    out = CONV_TRANSPOSE[nd](x, weight, stride=strides, dilation=dilation)
     crops = [
-        _transpose_window(weight.shape[2 + i], strides[i], dilation[i], padding, out_pad[i]) for i in range(nd)
+        transpose_crops(weight.shape[2 + i], strides[i], dilation[i], padding, out_pad[i]) for i in range(nd)
     ]
     index = [slice(None), slice(None)]
     for left, right in crops:
         index.append(slice(builtins.max(left, 0), -right if right > 0 else None))
     out = out[tuple(index)]
     if builtins.any(left < 0 or right < 0 for left, right in crops):
-        out = F.pad(out, _flat_pad([(builtins.max(-left, 0), builtins.max(-right, 0)) for left, right in crops]))
-    return _to_channels_last(out) if channels_last else out
+        out = F.pad(out, flat_pad([(builtins.max(-left, 0), builtins.max(-right, 0)) for left, right in crops]))
+    return to_channels_last(out) if channels_last else out
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -14,6 +14,9 @@ import torch.nn.functional as F
 from torchkeras.api_export import keras_export
 from torchkeras.backend import config
 from torchkeras.backend.device import get_device
+from torchkeras.ops.arguments import as_float as _float_compute
+from torchkeras.ops.arguments import as_tensor as _t
+from torchkeras.ops.arguments import cast as _cast
 from torchkeras.ops.core import _as_tensor
 from torchkeras.ops.core import dtype_name
 from torchkeras.ops.core import result_type
@@ -31,15 +34,6 @@ def _export(name):
 # --------------------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------------------
-def _t(x):
-    return x if isinstance(x, torch.Tensor) else _as_tensor(x)
-
-
-def _cast(x, dtype):
-    dt = to_torch_dtype(dtype)
-    return x if x.dtype == dt else x.to(dt)
-
-
 def _is_int(x):
     return not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
 
@@ -101,13 +95,6 @@ def _canonical_axis(axis, ndim):
     if not -ndim <= axis < ndim:
         raise ValueError(f"axis {axis} is out of bounds for an array with dimension {ndim}.")
     return axis + ndim if axis < 0 else axis
-
-
-def _float_compute(x):
-    """Integer and bool inputs of float functions are computed in floatx, as Keras does."""
-    if x.is_floating_point() or x.is_complex():
-        return x
-    return x.to(to_torch_dtype(config.floatx()))
 
 
 def _shape_arg(shape):
@@ -263,7 +250,7 @@ def abs(x):
 @keras_op("Fabs")
 def fabs(x):
     """Elementwise absolute value, as floats."""
-    return torch.abs(_float_compute(_t(x)))
+    return torch.abs(_float_compute(x))
 
 
 @_export("sign")
@@ -317,7 +304,7 @@ def cbrt(x):
 
 def _unary_float(torch_fn):
     def fn(x):
-        return torch_fn(_float_compute(_t(x)))
+        return torch_fn(_float_compute(x))
 
     return fn
 
@@ -1100,6 +1087,11 @@ def _quantile_impl(x, q, axis, method, keepdims, nan):
     return _cast(y, out_dtype)
 
 
+def _fraction(percent, x):
+    """Percentages as fractions, in floatx, on `x`'s device."""
+    return tensor_like(percent, x).to(to_torch_dtype(config.floatx())) / 100.0
+
+
 @_export("quantile")
 @keras_op("Quantile")
 def quantile(x, q, axis=None, method="linear", keepdims=False):
@@ -1112,8 +1104,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
 def percentile(x, q, axis=None, method="linear", keepdims=False):
     """The `q`-th percentile(s) of `x` along `axis` (`q` in [0, 100])."""
     x = _t(x)
-    q = tensor_like(q, x).to(to_torch_dtype(config.floatx())) / 100.0
-    return _quantile_impl(x, q, axis, method, keepdims, nan=False)
+    return _quantile_impl(x, _fraction(q, x), axis, method, keepdims, nan=False)
 
 
 @_export("median")
@@ -1135,8 +1126,7 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
 def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
     """`percentile`, ignoring NaNs."""
     x = _t(x)
-    q = tensor_like(q, x).to(to_torch_dtype(config.floatx())) / 100.0
-    return _quantile_impl(x, q, axis, method, keepdims, nan=True)
+    return _quantile_impl(x, _fraction(q, x), axis, method, keepdims, nan=True)
 
 
 @_export("nanmedian")
@@ -1779,17 +1769,21 @@ def sort(x, axis=-1):
     return torch.sort(x, dim=axis).values
 
 
-@_export("argsort")
-@keras_op("Argsort")
-def argsort(x, axis=-1):
-    """Indices (int32) that sort `x` along `axis` (stable)."""
-    x = _t(x)
+def _stable_argsort(x, axis):
+    """int32 indices of a stable sort of tensor `x` along `axis` (of the flattened `x` if None)."""
     if x.dtype == torch.bool:
         x = x.to(torch.uint8)
     if axis is None:
         x = x.reshape(-1)
         axis = -1
     return torch.argsort(x, dim=axis, stable=True).to(torch.int32)
+
+
+@_export("argsort")
+@keras_op("Argsort")
+def argsort(x, axis=-1):
+    """Indices (int32) that sort `x` along `axis` (stable)."""
+    return _stable_argsort(_t(x), axis)
 
 
 @_export("argpartition")
@@ -1801,15 +1795,10 @@ def argpartition(x, kth, axis=-1):
     larger ones after. (Here the indices are those of a full stable sort, which satisfies that contract.)
     """
     x = _t(x)
-    if x.dtype == torch.bool:
-        x = x.to(torch.uint8)
-    if axis is None:
-        x = x.reshape(-1)
-        axis = -1
-    n = x.shape[axis]
+    n = x.numel() if axis is None else x.shape[axis]
     if not -n <= kth < n:
         raise ValueError(f"kth(={kth}) out of bounds ({n})")
-    return torch.argsort(x, dim=axis, stable=True).to(torch.int32)
+    return _stable_argsort(x, axis)
 
 
 @_export("searchsorted")

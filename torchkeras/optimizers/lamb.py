@@ -2,11 +2,11 @@
 import torch
 
 from torchkeras.api_export import keras_export
-from torchkeras.optimizers.base_optimizer import Optimizer
+from torchkeras.optimizers.adam_style import AdamStyleOptimizer
 
 
 @keras_export("keras.optimizers.Lamb")
-class Lamb(Optimizer):
+class Lamb(AdamStyleOptimizer):
     """Lamb: Adam's update rescaled per layer by the trust ratio `||w|| / ||update||`.
 
     `update = m_hat / (sqrt(v_hat) + epsilon)` with bias-corrected moments; `w -= ratio * lr * update`, where
@@ -19,19 +19,6 @@ class Lamb(Optimizer):
         epsilon: default 1e-7.
         **kwargs: the common optimizer arguments (see `keras.optimizers.Optimizer`).
     """
-
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
-                 name=None, **kwargs):
-        super().__init__(learning_rate=learning_rate, name=name, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, use_ema=use_ema,
-                         ema_momentum=ema_momentum, ema_overwrite_frequency=ema_overwrite_frequency,
-                         loss_scale_factor=loss_scale_factor,
-                         gradient_accumulation_steps=gradient_accumulation_steps, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
 
     def build(self, var_list):
         if self.built:
@@ -62,8 +49,3 @@ class Lamb(Optimizer):
                              torch.where(update_norms > 0, weight_norms / update_norms, ones), ones)
         torch._foreach_mul_(updates, list(ratios.to(updates[0].dtype).unbind()))
         torch._foreach_add_(params, updates, alpha=-lr)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config

@@ -5,11 +5,11 @@ from torchkeras.api_export import keras_export
 from torchkeras.backend import config as backend_config
 from torchkeras.backend import naming
 from torchkeras.backend.variables import Variable
-from torchkeras.optimizers.base_optimizer import Optimizer
+from torchkeras.optimizers.adam_style import AdamStyleOptimizer
 
 
 @keras_export("keras.optimizers.Nadam", "keras.optimizers.legacy.Nadam")
-class Nadam(Optimizer):
+class Nadam(AdamStyleOptimizer):
     """Nadam: Adam with Nesterov momentum.
 
     With `mu_t = beta_1 * (1 - 0.5 * 0.96**t)` and `prod_t = mu_1 * ... * mu_t` (kept in a scalar variable):
@@ -23,19 +23,6 @@ class Nadam(Optimizer):
         epsilon: default 1e-7.
         **kwargs: the common optimizer arguments (see `keras.optimizers.Optimizer`).
     """
-
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
-                 name=None, **kwargs):
-        super().__init__(learning_rate=learning_rate, name=name, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, use_ema=use_ema,
-                         ema_momentum=ema_momentum, ema_overwrite_frequency=ema_overwrite_frequency,
-                         loss_scale_factor=loss_scale_factor,
-                         gradient_accumulation_steps=gradient_accumulation_steps, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
 
     def build(self, var_list):
         if self.built:
@@ -85,8 +72,3 @@ class Nadam(Optimizer):
         torch._foreach_sqrt_(denominators)
         torch._foreach_add_(denominators, self.epsilon)
         torch._foreach_addcdiv_(group.params, m_hat, denominators, value=-lr)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config

@@ -1,41 +1,59 @@
-"""`keras.utils`."""
-from torchkeras.saving.serialization_lib import CustomObjectScope
-from torchkeras.saving.serialization_lib import custom_object_scope
-from torchkeras.saving.serialization_lib import deserialize_keras_object
-from torchkeras.saving.serialization_lib import get_custom_objects
-from torchkeras.saving.serialization_lib import get_registered_name
-from torchkeras.saving.serialization_lib import get_registered_object
-from torchkeras.saving.serialization_lib import register_keras_serializable
-from torchkeras.saving.serialization_lib import serialize_keras_object
-from torchkeras.trainers.data_adapters.data_adapter_utils import pack_x_y_sample_weight
-from torchkeras.utils.dataset_utils import image_dataset_from_directory
-from torchkeras.utils.dataset_utils import split_dataset
-from torchkeras.utils.dataset_utils import text_dataset_from_directory
-from torchkeras.utils.dataset_utils import timeseries_dataset_from_array
-from torchkeras.utils.file_utils import get_file
-from torchkeras.utils.image_utils import array_to_img
-from torchkeras.utils.image_utils import img_to_array
-from torchkeras.utils.image_utils import load_img
-from torchkeras.utils.image_utils import save_img
-from torchkeras.utils.sequence_utils import pad_sequences
-from torchkeras.trainers.data_adapters.data_adapter_utils import unpack_x_y_sample_weight
-from torchkeras.utils.model_visualization import model_to_dot
-from torchkeras.utils.model_visualization import plot_model
-from torchkeras.utils.numerical_utils import normalize
-from torchkeras.utils.plot_history import plot_history
-from torchkeras.utils.numerical_utils import to_categorical
-from torchkeras.utils.progbar import Progbar
-from torchkeras.utils.py_dataset import PyDataset
-from torchkeras.utils.py_dataset import PyDataset as Sequence
-from torchkeras.utils.rng_utils import set_random_seed
+"""`keras.utils`.
+
+Names resolve lazily, so that importing a small helper module from this package does not import the
+trainers, the saving code or matplotlib.
+"""
+import importlib
+
+_NAMES = {
+    "CustomObjectScope": "torchkeras.saving.serialization_lib",
+    "custom_object_scope": "torchkeras.saving.serialization_lib",
+    "deserialize_keras_object": "torchkeras.saving.serialization_lib",
+    "get_custom_objects": "torchkeras.saving.serialization_lib",
+    "get_registered_name": "torchkeras.saving.serialization_lib",
+    "get_registered_object": "torchkeras.saving.serialization_lib",
+    "register_keras_serializable": "torchkeras.saving.serialization_lib",
+    "serialize_keras_object": "torchkeras.saving.serialization_lib",
+    "pack_x_y_sample_weight": "torchkeras.trainers.data_adapters.data_adapter_utils",
+    "unpack_x_y_sample_weight": "torchkeras.trainers.data_adapters.data_adapter_utils",
+    "image_dataset_from_directory": "torchkeras.utils.dataset_utils",
+    "split_dataset": "torchkeras.utils.dataset_utils",
+    "text_dataset_from_directory": "torchkeras.utils.dataset_utils",
+    "timeseries_dataset_from_array": "torchkeras.utils.dataset_utils",
+    "get_file": "torchkeras.utils.file_utils",
+    "array_to_img": "torchkeras.utils.image_utils",
+    "img_to_array": "torchkeras.utils.image_utils",
+    "load_img": "torchkeras.utils.image_utils",
+    "save_img": "torchkeras.utils.image_utils",
+    "model_to_dot": "torchkeras.utils.model_visualization",
+    "plot_model": "torchkeras.utils.model_visualization",
+    "normalize": "torchkeras.utils.numerical_utils",
+    "to_categorical": "torchkeras.utils.numerical_utils",
+    "plot_history": "torchkeras.utils.plot_history",
+    "Progbar": "torchkeras.utils.progbar",
+    "PyDataset": "torchkeras.utils.py_dataset",
+    "Sequence": "torchkeras.utils.py_dataset:PyDataset",
+    "set_random_seed": "torchkeras.utils.rng_utils",
+    "pad_sequences": "torchkeras.utils.sequence_utils",
+    "clear_session": "torchkeras.backend",
+}
+# Keras 2 module paths: `keras.utils.np_utils.to_categorical`, `keras.utils.generic_utils.*`, ...
+_MODULES = {"np_utils": "torchkeras.utils.numerical_utils", "generic_utils": "torchkeras.utils.generic_utils",
+            "data_utils": "torchkeras.utils.data_utils", "vis_utils": "torchkeras.utils.model_visualization"}
+
+__all__ = sorted(_NAMES)
 
 
 def __getattr__(name):
-    # Keras 2 module paths: `keras.utils.np_utils.to_categorical`, `keras.utils.generic_utils.*`.
-    import importlib
-
-    aliases = {"np_utils": "torchkeras.utils.numerical_utils", "generic_utils": "torchkeras.utils.generic_utils",
-               "data_utils": "torchkeras.utils.data_utils"}
-    if name in aliases:
-        return importlib.import_module(aliases[name])
+    if name in _NAMES:
+        module, _, attr = _NAMES[name].partition(":")
+        value = getattr(importlib.import_module(module), attr or name)
+        globals()[name] = value
+        return value
+    if name in _MODULES:
+        return importlib.import_module(_MODULES[name])
     raise AttributeError(f"module 'torchkeras.utils' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_NAMES) | set(_MODULES))
