@@ -25,6 +25,8 @@ _ALIASES = {"float": "float32", "double": "float64", "half": "float16", "int": "
 
 def standardize_dtype(dtype):
     """Return the Keras name of `dtype` (a string, numpy dtype, torch dtype or Python type)."""
+    if isinstance(dtype, str) and dtype in _TORCH:
+        return dtype
     from torchkeras.backend import config
 
     if dtype is None:
@@ -60,6 +62,9 @@ def to_torch_dtype(dtype):
     """The torch dtype for a Keras dtype name (or anything `standardize_dtype` accepts)."""
     if isinstance(dtype, torch.dtype):
         return dtype
+    found = _TORCH.get(dtype) if isinstance(dtype, str) else None  # the common case, on hot paths
+    if found is not None:
+        return found
     return _TORCH[standardize_dtype(dtype)]
 
 

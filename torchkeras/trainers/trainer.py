@@ -303,7 +303,7 @@ class Trainer:
                 layer._losses.clear()
         y_pred = self._forward(x, True)
         loss = self._fast_loss(st, y, y_pred, sample_weight)
-        self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
+        self._track_loss(loss, _batch_size(x))
         params = st.params
         if params:
             opt = self.optimizer
@@ -315,6 +315,16 @@ class Trainer:
             for p in params:
                 p.grad = None
         self._update_compiled_metrics(y, y_pred, sample_weight)
+
+    def _track_loss(self, loss, batch_size):
+        """The loss tracker's `update_state(loss, sample_weight=batch_size)`, as two in-place ops."""
+        tracker = self._loss_tracker
+        if type(tracker).__name__ == "Mean" and loss.dim() == 0:
+            with torch.no_grad():
+                tracker.total.add_(loss.detach().to(tracker.total.dtype), alpha=batch_size)
+                tracker.count.add_(batch_size)
+        else:
+            tracker.update_state(loss.detach(), sample_weight=batch_size)
 
     def train_step(self, data):
         """One step of training on a batch `(x, y[, sample_weight])`; returns the metric results.
@@ -335,7 +345,7 @@ class Trainer:
             y_pred = self._forward(x, False)
             if self._compile_loss is not None or any(l._losses for l in st.layers) or st.regularized:
                 loss = self._fast_loss(st, y, y_pred, sample_weight)
-                self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+                self._track_loss(loss, _batch_size(x))
             self._update_compiled_metrics(y, y_pred, sample_weight)
 
     def test_step(self, data):
