@@ -8,7 +8,8 @@ import importlib
 from torchkeras.version import __version__
 
 _SUBMODULES = (
-    "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets", "dtype_policies",
+    "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets", "distribute",
+    "dtype_policies",
     "export", "initializers", "layers", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers",
     "preprocessing", "random", "regularizers", "saving", "trainers", "tree", "utils", "wrappers",
 )

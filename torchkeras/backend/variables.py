@@ -117,8 +117,8 @@ class Variable(torch.nn.Parameter):
     def ndim(self):
         return self.dim()
 
-    def numpy(self):
-        """A NumPy copy of the value (later updates don't change it)."""
+    def numpy(self, *, force=False):
+        """A NumPy copy of the value (later updates don't change it). `force` is accepted for torch's API."""
         return self.detach().cpu().numpy().copy()
 
     def __array__(self, dtype=None, copy=None):

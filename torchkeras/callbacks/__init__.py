@@ -14,3 +14,4 @@ from torchkeras.callbacks.remote_monitor import RemoteMonitor
 from torchkeras.callbacks.swap_ema_weights import SwapEMAWeights
 from torchkeras.callbacks.tensorboard import TensorBoard
 from torchkeras.callbacks.terminate_on_nan import TerminateOnNaN
+from torchkeras.callbacks.torch_lr_scheduler import TorchLRScheduler

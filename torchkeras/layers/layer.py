@@ -22,6 +22,7 @@ from torchkeras.backend.device import device_scope
 from torchkeras.backend.keras_tensor import KerasTensor
 from torchkeras.backend.variables import Variable
 from torchkeras.layers import input_spec as input_spec_lib
+from torchkeras.mixed_precision import autocast_scope
 from torchkeras.ops.node import Node
 from torchkeras.ops.operation import Operation
 from torchkeras.utils import tree
@@ -566,6 +567,8 @@ class Layer(torch.nn.Module, Operation):
         raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
 
     def forward(self, *args, **kwargs):
+        if autocast_scope.needs_policy_scope(self):
+            return autocast_scope.call_with_policy(self, self.call, args, kwargs)
         return self.call(*args, **kwargs)
 
     def __call__(self, *args, **kwargs):
@@ -693,6 +696,8 @@ class Layer(torch.nn.Module, Operation):
 
     def _call_for_spec(self, *args, **kwargs):
         with call_context(training=kwargs.get("training")):
+            if autocast_scope.needs_policy_scope(self):
+                return autocast_scope.call_with_policy(self, self.call, args, kwargs)
             return self.call(*args, **kwargs)
 
     def compute_output_shape(self, *args, **kwargs):

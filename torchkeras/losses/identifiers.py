@@ -78,7 +78,12 @@ def deserialize(name, custom_objects=None):
 @keras_export("keras.losses.get")
 def get(identifier):
     """Retrieve a loss: a name (`"mse"`, `"binary_crossentropy"`, `"BinaryCrossentropy"`, ...), a config dict, a
-    function or a `Loss`. A class name gives an instance; a function name gives the function."""
+    function or a `Loss`. A class name gives an instance; a function name gives the function. A torch loss
+    module (`torch.nn.CrossEntropyLoss()`) is wrapped to be called as `loss(y_pred, y_true)`."""
+    from torchkeras.losses import torch_loss
+
+    if torch_loss.is_torch_loss(identifier):
+        return torch_loss.TorchLossWrapper(identifier)
     return get_builtin(identifier, "loss", ALL_OBJECTS_DICT, deserialize)
 
 

@@ -71,7 +71,12 @@ def deserialize(config, custom_objects=None):
 @keras_export("keras.metrics.get")
 def get(identifier):
     """Retrieve a metric: a name (`"accuracy"`, `"mae"`, `"AUC"`, `"binary_accuracy"`, ...), a config dict, a
-    function or a `Metric`. Names always give a new `Metric` instance."""
+    function or a `Metric`. Names always give a new `Metric` instance. A torchmetrics-style object
+    (`update(preds, target)`, `compute()`, `reset()`) is wrapped in a `TorchMetricWrapper`."""
+    from torchkeras.metrics import torch_metric
+
+    if torch_metric.is_torch_metric(identifier):
+        return torch_metric.TorchMetricWrapper(identifier)
     return get_builtin(identifier, "metric", ALL_OBJECTS_DICT, deserialize)
 
 

@@ -290,6 +290,14 @@ class Model(Trainer, Layer):
 
         return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name, **kwargs)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Export the model for inference: `format="torch"` (a `torch.export` program in a `.pt2` file) or
+        `format="onnx"` (needs the `onnx` package)."""
+        from torchkeras.export import export_model
+
+        return export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature,
+                            **kwargs)
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 

@@ -16,10 +16,20 @@ from torchkeras.optimizers.lion import Lion
 from torchkeras.optimizers.nadam import Nadam
 from torchkeras.optimizers.rmsprop import RMSprop
 from torchkeras.optimizers.sgd import SGD
+from torchkeras.optimizers.torch_optimizer import TorchOptimizer
 
 ALL_OBJECTS = (Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Adafactor, Nadam, Ftrl, Lion,
                Lamb)
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
+
+
+def __getattr__(name):
+    # LossScaleOptimizer lives in torchkeras.mixed_precision and subclasses Optimizer: imported on first use.
+    if name == "LossScaleOptimizer":
+        from torchkeras.mixed_precision.loss_scale_optimizer import LossScaleOptimizer
+
+        return LossScaleOptimizer
+    raise AttributeError(f"module 'torchkeras.optimizers' has no attribute '{name}'")
 
 
 @keras_export("keras.optimizers.serialize")

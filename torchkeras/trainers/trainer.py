@@ -14,6 +14,7 @@ from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.lazy_logs import LazyLogs, to_floats
 from torchkeras.layers.layer import call_context, call_signature_info, structure_version
 from torchkeras.trainers import compile_utils
+from torchkeras.trainers import distributed
 from torchkeras.trainers.data_adapters import data_adapter_utils
 from torchkeras.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 from torchkeras.trainers.epoch_iterator import EpochIterator
@@ -72,6 +73,9 @@ class Trainer:
         from torchkeras import optimizers
 
         self.optimizer = _resolve_optimizer(optimizer, self)
+        from torchkeras.mixed_precision.loss_scaling import maybe_wrap_optimizer
+
+        self.optimizer = maybe_wrap_optimizer(self, self.optimizer, auto_scale_loss)
         self.loss = loss
         _validate_identifiers(loss, metrics, weighted_metrics)
         output_names = self._compile_output_names()
@@ -290,6 +294,8 @@ class Trainer:
 
     def _forward(self, x, training):
         with call_context(training=training):
+            if training and distributed.is_active():
+                return distributed.ddp_forward(self, x)
             if call_signature_info(self)[0]:
                 return _module_call(self, x, training=training)
             return _module_call(self, x)
@@ -448,6 +454,7 @@ class Trainer:
             raise TypeError(f"{type(self).__name__}.fit() got an unexpected keyword argument "
                             f"'{next(iter(kwargs))}'")
         self._assert_compile_called("fit")
+        distributed.initialize()
         if validation_split and validation_data is None:
             if not data_adapter_utils.is_array_like(tree.flatten(x)[0] if x is not None else None):
                 raise ValueError("`validation_split` is only supported for array inputs (NumPy arrays or tensors).")
@@ -465,7 +472,9 @@ class Trainer:
         first = self._first_batch(iterator) if (not self.built or getattr(self, "inputs", None)) else None
         if first is not None:
             self._build_from_batch(first)
+        iterator = distributed.shard(iterator, x)
         verbose = _resolve_verbose(verbose)
+        callbacks, verbose = distributed.gate_callbacks(callbacks, verbose)
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                      verbose=verbose, epochs=epochs, steps=iterator.num_batches)
@@ -492,14 +501,18 @@ class Trainer:
                         callbacks.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
-                epoch_logs = _sorted(logs.materialize() if isinstance(logs, LazyLogs) else
-                                     to_floats(self._metric_results()))
+                if distributed.sync_metrics(self):
+                    epoch_logs = _sorted(to_floats(self._metric_results()))
+                else:
+                    epoch_logs = _sorted(logs.materialize() if isinstance(logs, LazyLogs) else
+                                         to_floats(self._metric_results()))
                 self.eval()
                 if val_data is not None and _should_eval(epoch, validation_freq):
                     if val_iterator is None:
                         val_iterator = EpochIterator(val_data[0], val_data[1], val_data[2],
                                                      batch_size=validation_batch_size or batch_size,
                                                      steps_per_epoch=validation_steps, shuffle=False)
+                        val_iterator = distributed.shard(val_iterator, val_data[0], training=False)
                     val_logs = self.evaluate(verbose=0, callbacks=callbacks, return_dict=True,
                                              _epoch_iterator=val_iterator)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -530,7 +543,9 @@ class Trainer:
             first = self._first_batch(iterator) if (not self.built or getattr(self, "inputs", None)) else None
             if first is not None:
                 self._build_from_batch(first)
+            iterator = distributed.shard(iterator, x, training=False)
         verbose = _resolve_verbose(verbose)
+        callbacks, verbose = distributed.gate_callbacks(callbacks, verbose)
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=iterator.num_batches)
@@ -550,7 +565,10 @@ class Trainer:
                 callbacks.on_test_batch_end(step, logs)
             if self.stop_evaluating:
                 break
-        logs = _sorted(logs.materialize() if isinstance(logs, LazyLogs) else to_floats(self._metric_results()))
+        if distributed.sync_metrics(self, weights=False):
+            logs = _sorted(to_floats(self._metric_results()))
+        else:
+            logs = _sorted(logs.materialize() if isinstance(logs, LazyLogs) else to_floats(self._metric_results()))
         callbacks.on_test_end(logs)
         if return_dict:
             return logs
