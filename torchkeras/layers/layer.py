@@ -8,7 +8,6 @@ calls `call` directly and skips them.
 import contextlib
 import inspect
 import threading
-import warnings
 
 import numpy as np
 import torch

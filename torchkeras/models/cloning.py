@@ -32,8 +32,6 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     if isinstance(model, Sequential):
         layers = list(model._seq_layers)
         if input_tensors is not None:
-            from torchkeras.layers.core.input_layer import Input  # noqa: F401
-
             new_layers = [t._keras_history[0] for t in (input_tensors if isinstance(input_tensors, list)
                                                          else [input_tensors])]
             layers = [l for l in layers if not isinstance(l, InputLayer)]

@@ -15,7 +15,7 @@ _module_call = torch.nn.Module.__call__
 
 class GraphPlan:
     def __init__(self, inputs, outputs_struct, nodes_by_depth):
-        from torchkeras.layers.layer import Layer, arg_mask_params, call_signature_info
+        from torchkeras.layers.layer import Layer, call_signature_info
 
         self._slots = {}
         self.input_slots = [self._slot(t) for t in inputs]

@@ -3,8 +3,6 @@
 `Model(inputs, outputs)` builds a functional model; subclassing `Model` and defining `call` gives a
 subclassed model.
 """
-import inspect
-
 import torch
 
 from torchkeras.api_export import keras_export
@@ -303,8 +301,6 @@ class Model(Trainer, Layer):
 
 
 def _overrides_build(model):
-    from torchkeras.models.functional import Functional  # noqa: F401
-
     for klass in type(model).__mro__:
         if klass in (Model, Layer):
             return False

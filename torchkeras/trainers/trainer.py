@@ -5,9 +5,7 @@ the optimizer's foreach update, metric updates, all on the device. Batch logs re
 `LazyLogs`, so nothing is read back from the device unless a callback (or the throttled progress bar)
 asks for it.
 """
-import warnings
 
-import numpy as np
 import torch
 
 from torchkeras.callbacks.callback_list import CallbackList
@@ -15,6 +13,7 @@ from torchkeras.callbacks.lazy_logs import LazyLogs, to_floats
 from torchkeras.layers.layer import call_context, call_signature_info, structure_version
 from torchkeras.trainers import compile_utils
 from torchkeras.trainers import distributed
+from torchkeras.trainers import trainer_utils
 from torchkeras.trainers.data_adapters import data_adapter_utils
 from torchkeras.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 from torchkeras.trainers.epoch_iterator import EpochIterator
@@ -72,12 +71,12 @@ class Trainer:
         from torchkeras import metrics as metrics_module
         from torchkeras import optimizers
 
-        self.optimizer = _resolve_optimizer(optimizer, self)
+        self.optimizer = trainer_utils.resolve_optimizer(optimizer, self)
         from torchkeras.mixed_precision.loss_scaling import maybe_wrap_optimizer
 
         self.optimizer = maybe_wrap_optimizer(self, self.optimizer, auto_scale_loss)
         self.loss = loss
-        _validate_identifiers(loss, metrics, weighted_metrics)
+        trainer_utils.validate_identifiers(loss, metrics, weighted_metrics)
         output_names = self._compile_output_names()
         self._compile_loss = compile_utils.CompileLoss(loss, loss_weights, output_names) if loss is not None else None
         if metrics is not None or weighted_metrics is not None:
@@ -186,7 +185,7 @@ class Trainer:
 
     def get_metrics_result(self):
         """The current values of `self.metrics` as a dict of Python floats, sorted by name."""
-        return _sorted(to_floats(self._metric_results()))
+        return trainer_utils.sorted_logs(to_floats(self._metric_results()))
 
     # --- losses ----------------------------------------------------------------------------------------
     def _has_multiple_outputs(self):
@@ -309,7 +308,7 @@ class Trainer:
                 layer._losses.clear()
         y_pred = self._forward(x, True)
         loss = self._fast_loss(st, y, y_pred, sample_weight)
-        self._track_loss(loss, _batch_size(x))
+        self._track_loss(loss, trainer_utils.batch_size_of(x))
         params = st.params
         if params:
             opt = self.optimizer
@@ -339,7 +338,7 @@ class Trainer:
         `loss.backward()`, `self.optimizer.apply(grads, self.trainable_weights)` as in Keras 3 on torch).
         """
         self._run_train_step(data)
-        return _sorted(self._metric_results())
+        return trainer_utils.sorted_logs(self._metric_results())
 
     def _run_test_step(self, data):
         x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data)
@@ -351,13 +350,13 @@ class Trainer:
             y_pred = self._forward(x, False)
             if self._compile_loss is not None or any(l._losses for l in st.layers) or st.regularized:
                 loss = self._fast_loss(st, y, y_pred, sample_weight)
-                self._track_loss(loss, _batch_size(x))
+                self._track_loss(loss, trainer_utils.batch_size_of(x))
             self._update_compiled_metrics(y, y_pred, sample_weight)
 
     def test_step(self, data):
         """One step of evaluation on a batch; returns the metric results."""
         self._run_test_step(data)
-        return _sorted(self._metric_results())
+        return trainer_utils.sorted_logs(self._metric_results())
 
     def predict_step(self, data):
         """The model's outputs for one batch (`x` or `(x,)`)."""
@@ -427,7 +426,7 @@ class Trainer:
             finally:
                 self.train(was_training)
         elif getattr(self, "inputs", None):
-            _check_input_shapes(self, x)
+            trainer_utils.check_input_shapes(self, x)
         if self.optimizer is not None and not getattr(self.optimizer, "built", True):
             self.optimizer.build(self.trainable_weights)
 
@@ -463,7 +462,7 @@ class Trainer:
         val_data = None
         if validation_data is not None:
             if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3) and \
-                    not _is_dataset_like(validation_data):
+                    not trainer_utils.is_dataset_like(validation_data):
                 val_data = data_adapter_utils.unpack_x_y_sample_weight(tuple(validation_data))
             else:
                 val_data = (validation_data, None, None)
@@ -473,7 +472,7 @@ class Trainer:
         if first is not None:
             self._build_from_batch(first)
         iterator = distributed.shard(iterator, x)
-        verbose = _resolve_verbose(verbose)
+        verbose = trainer_utils.resolve_verbose(verbose)
         callbacks, verbose = distributed.gate_callbacks(callbacks, verbose)
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
@@ -502,12 +501,12 @@ class Trainer:
                     if self.stop_training:
                         break
                 if distributed.sync_metrics(self):
-                    epoch_logs = _sorted(to_floats(self._metric_results()))
+                    epoch_logs = trainer_utils.sorted_logs(to_floats(self._metric_results()))
                 else:
-                    epoch_logs = _sorted(logs.materialize() if isinstance(logs, LazyLogs) else
+                    epoch_logs = trainer_utils.sorted_logs(logs.materialize() if isinstance(logs, LazyLogs) else
                                          to_floats(self._metric_results()))
                 self.eval()
-                if val_data is not None and _should_eval(epoch, validation_freq):
+                if val_data is not None and trainer_utils.should_eval(epoch, validation_freq):
                     if val_iterator is None:
                         val_iterator = EpochIterator(val_data[0], val_data[1], val_data[2],
                                                      batch_size=validation_batch_size or batch_size,
@@ -544,7 +543,7 @@ class Trainer:
             if first is not None:
                 self._build_from_batch(first)
             iterator = distributed.shard(iterator, x, training=False)
-        verbose = _resolve_verbose(verbose)
+        verbose = trainer_utils.resolve_verbose(verbose)
         callbacks, verbose = distributed.gate_callbacks(callbacks, verbose)
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
@@ -566,9 +565,9 @@ class Trainer:
             if self.stop_evaluating:
                 break
         if distributed.sync_metrics(self, weights=False):
-            logs = _sorted(to_floats(self._metric_results()))
+            logs = trainer_utils.sorted_logs(to_floats(self._metric_results()))
         else:
-            logs = _sorted(logs.materialize() if isinstance(logs, LazyLogs) else to_floats(self._metric_results()))
+            logs = trainer_utils.sorted_logs(logs.materialize() if isinstance(logs, LazyLogs) else to_floats(self._metric_results()))
         callbacks.on_test_end(logs)
         if return_dict:
             return logs
@@ -589,8 +588,8 @@ class Trainer:
         elif getattr(self, "inputs", None):
             first = self._first_batch(iterator)
             if first is not None:
-                _check_input_shapes(self, data_adapter_utils.unpack_x_y_sample_weight(first)[0])
-        verbose = _resolve_verbose(verbose)
+                trainer_utils.check_input_shapes(self, data_adapter_utils.unpack_x_y_sample_weight(first)[0])
+        verbose = trainer_utils.resolve_verbose(verbose)
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=iterator.num_batches)
@@ -613,7 +612,7 @@ class Trainer:
         callbacks.on_predict_end()
         if not outputs:
             raise ValueError("The data given to `predict` yielded no batches: there is nothing to predict.")
-        return _concat_to_numpy(outputs)
+        return trainer_utils.concat_to_numpy(outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False,
                        reset_metrics=True):
@@ -633,7 +632,7 @@ class Trainer:
             logs = self.make_train_function()(batch)
         finally:
             self.eval()
-        logs = _sorted(logs.materialize())
+        logs = trainer_utils.sorted_logs(logs.materialize())
         if return_dict:
             return logs
         return self._flatten_metrics_in_order(logs)
@@ -647,7 +646,7 @@ class Trainer:
         if reset_metrics:
             self.reset_metrics()
         self.eval()
-        logs = _sorted(self.make_test_function()(batch).materialize())
+        logs = trainer_utils.sorted_logs(self.make_test_function()(batch).materialize())
         if return_dict:
             return logs
         return self._flatten_metrics_in_order(logs)
@@ -658,7 +657,7 @@ class Trainer:
         if not self.built:
             self._build_from_batch(batch)
         self.eval()
-        return _concat_to_numpy([self.make_predict_function()(batch)])
+        return trainer_utils.concat_to_numpy([self.make_predict_function()(batch)])
 
     def _single_batch(self, x, y, sample_weight):
         adapter = ArrayDataAdapter(x, y, sample_weight=sample_weight, batch_size=None, shuffle=False)
@@ -677,126 +676,3 @@ class Trainer:
         if len(results) == 1:
             return results[0]
         return results
-
-
-# --- helpers --------------------------------------------------------------------------------------------
-
-
-def _sorted(logs):
-    return {k: logs[k] for k in sorted(logs)}
-
-
-def _resolve_verbose(verbose):
-    if verbose == "auto":
-        return 1
-    return verbose
-
-
-def _should_eval(epoch, validation_freq):
-    epoch = epoch + 1
-    if isinstance(validation_freq, int):
-        return epoch % validation_freq == 0
-    if isinstance(validation_freq, (list, tuple, set)):
-        return epoch in validation_freq
-    raise ValueError(
-        "Expected `validation_freq` to be a list or int. "
-        f"Received: validation_freq={validation_freq} of the type {type(validation_freq)}."
-    )
-
-
-def _batch_size(x):
-    if isinstance(x, torch.Tensor):
-        return x.shape[0]
-    for leaf in tree.flatten(x):
-        if hasattr(leaf, "shape") and len(leaf.shape):
-            return leaf.shape[0]
-    return 1
-
-
-def _is_dataset_like(x):
-    return any(hasattr(v, "__next__") or isinstance(v, torch.utils.data.DataLoader) for v in x)
-
-
-def _concat_to_numpy(outputs):
-    first = outputs[0]
-    flat_batches = [tree.flatten(o) for o in outputs]
-    columns = list(zip(*flat_batches))
-    arrays = []
-    for col in columns:
-        if isinstance(col[0], torch.Tensor):
-            arrays.append(torch.cat([c.detach() for c in col], dim=0).cpu().numpy() if col[0].dim() else
-                          torch.stack(list(col)).cpu().numpy())
-        else:
-            arrays.append(np.concatenate([np.asarray(c) for c in col], axis=0))
-    if isinstance(first, torch.Tensor):
-        return arrays[0]
-    return tree.pack_sequence_as(first, arrays)
-
-
-def _resolve_optimizer(optimizer, model):
-    from torchkeras import optimizers
-
-    if isinstance(optimizer, torch.optim.Optimizer) and not isinstance(optimizer, optimizers.Optimizer):
-        from torchkeras.optimizers.torch_optimizer import TorchOptimizer
-
-        return TorchOptimizer(optimizer)
-    return optimizers.get(optimizer)
-
-
-def _validate_identifiers(loss, metrics, weighted_metrics):
-    from torchkeras import losses as losses_module
-    from torchkeras import metrics as metrics_module
-
-    for spec in tree.flatten(loss) if loss is not None else []:
-        if isinstance(spec, str) and spec.lower() not in ("crossentropy", "ce"):
-            losses_module.get(spec)
-    for group in (metrics, weighted_metrics):
-        for spec in tree.flatten(group) if group is not None else []:
-            if isinstance(spec, str) and spec.lower() not in ("accuracy", "acc"):
-                metrics_module.get(spec)
-
-
-def _check_input_shapes(model, x):
-    """Raise Keras's error if the data's shapes don't fit the model's inputs (checked once per call)."""
-    from torchkeras.models.functional import standardize_inputs
-
-    try:
-        flat = standardize_inputs(model, x)
-    except ValueError:
-        raise
-    for index, (data, spec) in enumerate(zip(flat, model.inputs)):
-        if not hasattr(data, "shape"):
-            continue
-        shape = tuple(data.shape)
-        expected = spec.shape
-        ok = len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected, shape))
-        if ok:
-            continue
-        consumer = _first_consumer(model, spec)
-        detail = None
-        if consumer is not None and getattr(consumer, "input_spec", None) is not None:
-            from torchkeras.backend.keras_tensor import KerasTensor
-            from torchkeras.layers import input_spec as input_spec_lib
-
-            try:
-                input_spec_lib.assert_input_compatibility(consumer.input_spec, KerasTensor(shape), consumer.name)
-            except ValueError as e:
-                detail = str(e)
-        if detail is None:
-            detail = (f'Input {index} of layer "{model.name}" is incompatible with the layer: expected '
-                      f"shape={expected}, found shape={shape}")
-        raise ValueError(
-            f"Exception encountered when calling {type(model).__name__}.call().\n\n{detail}\n\n"
-            f"Arguments received by {type(model).__name__}.call():\n"
-            f"  • inputs=torch.Tensor(shape={shape}, dtype={getattr(data, 'dtype', '?')})\n"
-            "  • training=False\n  • mask=None"
-        )
-
-
-def _first_consumer(model, tensor):
-    ids = {id(n) for nodes in model._nodes_by_depth.values() for n in nodes}
-    op = tensor._keras_history[0]
-    for node in op._outbound_nodes:
-        if id(node) in ids:
-            return node.operation
-    return None

@@ -1,5 +1,4 @@
 """`InputLayer` and `keras.Input`: the entry points of functional models."""
-import warnings
 
 from torchkeras.api_export import keras_export
 from torchkeras.backend import dtypes

@@ -1,0 +1,125 @@
+"""Helpers of the training loops: log formatting, argument checks, batch bookkeeping."""
+import numpy as np
+import torch
+
+from torchkeras.utils import tree
+
+
+def sorted_logs(logs):
+    return {k: logs[k] for k in sorted(logs)}
+
+
+def resolve_verbose(verbose):
+    if verbose == "auto":
+        return 1
+    return verbose
+
+
+def should_eval(epoch, validation_freq):
+    epoch = epoch + 1
+    if isinstance(validation_freq, int):
+        return epoch % validation_freq == 0
+    if isinstance(validation_freq, (list, tuple, set)):
+        return epoch in validation_freq
+    raise ValueError(
+        "Expected `validation_freq` to be a list or int. "
+        f"Received: validation_freq={validation_freq} of the type {type(validation_freq)}."
+    )
+
+
+def batch_size_of(x):
+    if isinstance(x, torch.Tensor):
+        return x.shape[0]
+    for leaf in tree.flatten(x):
+        if hasattr(leaf, "shape") and len(leaf.shape):
+            return leaf.shape[0]
+    return 1
+
+
+def is_dataset_like(x):
+    return any(hasattr(v, "__next__") or isinstance(v, torch.utils.data.DataLoader) for v in x)
+
+
+def concat_to_numpy(outputs):
+    first = outputs[0]
+    flat_batches = [tree.flatten(o) for o in outputs]
+    columns = list(zip(*flat_batches))
+    arrays = []
+    for col in columns:
+        if isinstance(col[0], torch.Tensor):
+            arrays.append(torch.cat([c.detach() for c in col], dim=0).cpu().numpy() if col[0].dim() else
+                          torch.stack(list(col)).cpu().numpy())
+        else:
+            arrays.append(np.concatenate([np.asarray(c) for c in col], axis=0))
+    if isinstance(first, torch.Tensor):
+        return arrays[0]
+    return tree.pack_sequence_as(first, arrays)
+
+
+def resolve_optimizer(optimizer, model):
+    from torchkeras import optimizers
+
+    if isinstance(optimizer, torch.optim.Optimizer) and not isinstance(optimizer, optimizers.Optimizer):
+        from torchkeras.optimizers.torch_optimizer import TorchOptimizer
+
+        return TorchOptimizer(optimizer)
+    return optimizers.get(optimizer)
+
+
+def validate_identifiers(loss, metrics, weighted_metrics):
+    from torchkeras import losses as losses_module
+    from torchkeras import metrics as metrics_module
+
+    for spec in tree.flatten(loss) if loss is not None else []:
+        if isinstance(spec, str) and spec.lower() not in ("crossentropy", "ce"):
+            losses_module.get(spec)
+    for group in (metrics, weighted_metrics):
+        for spec in tree.flatten(group) if group is not None else []:
+            if isinstance(spec, str) and spec.lower() not in ("accuracy", "acc"):
+                metrics_module.get(spec)
+
+
+def check_input_shapes(model, x):
+    """Raise Keras's error if the data's shapes don't fit the model's inputs (checked once per call)."""
+    from torchkeras.models.functional import standardize_inputs
+
+    try:
+        flat = standardize_inputs(model, x)
+    except ValueError:
+        raise
+    for index, (data, spec) in enumerate(zip(flat, model.inputs)):
+        if not hasattr(data, "shape"):
+            continue
+        shape = tuple(data.shape)
+        expected = spec.shape
+        ok = len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected, shape))
+        if ok:
+            continue
+        consumer = first_consumer(model, spec)
+        detail = None
+        if consumer is not None and getattr(consumer, "input_spec", None) is not None:
+            from torchkeras.backend.keras_tensor import KerasTensor
+            from torchkeras.layers import input_spec as input_spec_lib
+
+            try:
+                input_spec_lib.assert_input_compatibility(consumer.input_spec, KerasTensor(shape), consumer.name)
+            except ValueError as e:
+                detail = str(e)
+        if detail is None:
+            detail = (f'Input {index} of layer "{model.name}" is incompatible with the layer: expected '
+                      f"shape={expected}, found shape={shape}")
+        raise ValueError(
+            f"Exception encountered when calling {type(model).__name__}.call().\n\n{detail}\n\n"
+            f"Arguments received by {type(model).__name__}.call():\n"
+            f"  • inputs=torch.Tensor(shape={shape}, dtype={getattr(data, 'dtype', '?')})\n"
+            "  • training=False\n  • mask=None"
+        )
+
+
+def first_consumer(model, tensor):
+    ids = {id(n) for nodes in model._nodes_by_depth.values() for n in nodes}
+    op = tensor._keras_history[0]
+    for node in op._outbound_nodes:
+        if id(node) in ids:
+            return node.operation
+    return None
