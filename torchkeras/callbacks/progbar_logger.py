@@ -86,6 +86,8 @@ class ProgbarLogger(Callback):
         if self.verbose != 1:
             return
         bar = self.progbar
+        if getattr(bar, "_plain", False):
+            return  # not a terminal: only the finished bar is printed, so nothing to read now
         # Skip throttled updates before reading the logs: reading them would sync the device.
         last = getattr(bar, "_last_update", 0)
         if batch > 0 and time.time() - last < getattr(bar, "interval", 0.05):
