@@ -133,6 +133,11 @@ class Layer(torch.nn.Module, Operation):
     Subclasses create weights in `build(input_shape)` with `add_weight`, and compute in `call(inputs)`.
     """
 
+    # Whether Keras's own version of this layer takes a `mask` call argument. A layer that accepts `mask`
+    # only to receive torchkeras's mask plumbing sets it to False, so the `mask=None` placeholder is not
+    # recorded in functional configs (which Keras must be able to replay).
+    _keras_call_takes_mask = True
+
     def __new__(cls, *args, **kwargs):
         obj = object.__new__(cls)
         torch.nn.Module.__init__(obj)
@@ -668,7 +673,7 @@ class Layer(torch.nn.Module, Operation):
             call_kwargs["mask"] = previous_mask
         outputs = self.compute_output_spec(*args, **call_kwargs)
         node_kwargs = dict(kwargs)
-        if has_mask and "mask" not in node_kwargs and has_prev_mask:
+        if has_mask and "mask" not in node_kwargs and has_prev_mask and self._keras_call_takes_mask:
             node_kwargs["mask"] = None  # recorded like Keras: the mask is recomputed at run time
         Node(self, call_args=args, call_kwargs=node_kwargs, outputs=outputs)
         if self._computes_mask():

@@ -15,6 +15,8 @@ from torchkeras.backend import config
 from torchkeras.ops.arguments import as_tensor as _t
 from torchkeras.ops.conv_geometry import flat_pad
 from torchkeras.ops.conv_geometry import same_paddings
+from torchkeras.ops.conv_geometry import to_channels_first
+from torchkeras.ops.conv_geometry import to_channels_last
 from torchkeras.ops.core import dtype_name
 from torchkeras.ops.core import result_type
 from torchkeras.ops.core import tensor_like
@@ -36,20 +38,29 @@ def _check_images(images, what="images"):
         )
 
 
-def _batched_nchw(images, data_format):
-    """`(batch, channels, height, width)` view of the images, and a function undoing it."""
+def _batched(images, data_format, layout):
+    """A batched view of the images in `layout` (`"channels_first"`: NCHW, `"channels_last"`: NHWC), and a
+    function undoing it (a single image becomes a batch of one)."""
     squeeze = images.dim() == 3
     x = images.unsqueeze(0) if squeeze else images
-    channels_last = config.standardize_data_format(data_format) == "channels_last"
-    if channels_last:
-        x = x.permute(0, 3, 1, 2)
+    move = config.standardize_data_format(data_format) != layout
+    forth, back = to_channels_first, to_channels_last
+    if layout == "channels_last":
+        forth, back = back, forth
+    if move:
+        x = forth(x)
 
     def restore(y):
-        if channels_last:
-            y = y.permute(0, 2, 3, 1)
+        if move:
+            y = back(y)
         return y.squeeze(0) if squeeze else y
 
     return x, restore
+
+
+def _channel_axis(data_format):
+    """The channel axis of an image or a batch of images (counted from the end)."""
+    return -1 if config.standardize_data_format(data_format) == "channels_last" else -3
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -61,7 +72,7 @@ def rgb_to_grayscale(images, data_format=None):
     """Convert RGB images to grayscale (one channel) with weights 0.2989, 0.587, 0.114."""
     images = _t(images)
     _check_images(images)
-    axis = -1 if config.standardize_data_format(data_format) == "channels_last" else -3
+    axis = _channel_axis(data_format)
     if images.shape[axis] not in (1, 3):
         raise ValueError(
             "Invalid channel size: expected 3 (RGB) or 1 (Grayscale). Received input with shape: "
@@ -86,7 +97,7 @@ def rgb_to_hsv(images, data_format=None):
     images = _t(images)
     _check_images(images)
     _check_float(images)
-    axis = -1 if config.standardize_data_format(data_format) == "channels_last" else -3
+    axis = _channel_axis(data_format)
     eps = torch.finfo(images.dtype).eps
     images = torch.where(torch.abs(images) < eps, torch.zeros_like(images), images)
     r, g, b = images.unbind(dim=axis)
@@ -108,7 +119,7 @@ def hsv_to_rgb(images, data_format=None):
     images = _t(images)
     _check_images(images)
     _check_float(images)
-    axis = -1 if config.standardize_data_format(data_format) == "channels_last" else -3
+    axis = _channel_axis(data_format)
     hue, saturation, value = images.unbind(dim=axis)
     dh = torch.remainder(hue, 1.0) * 6.0
     dr = torch.clamp(torch.abs(dh - 3.0) - 1.0, 0.0, 1.0)
@@ -153,7 +164,7 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
     images = _t(images)
     _check_images(images)
     out_dtype = images.dtype
-    x, restore = _batched_nchw(images, data_format)
+    x, restore = _batched(images, data_format, "channels_first")
     if x.dtype not in (torch.float32, torch.float64):
         x = x.to(torch.float32)
     target_h, target_w = int(size[0]), int(size[1])
@@ -307,18 +318,7 @@ def _prepare_transform(images, data_format, interpolation):
         )
     images = _t(images)
     _check_images(images)
-    squeeze = images.dim() == 3
-    x = images.unsqueeze(0) if squeeze else images
-    channels_first = config.standardize_data_format(data_format) == "channels_first"
-    if channels_first:
-        x = x.permute(0, 2, 3, 1)
-
-    def restore(y):
-        if channels_first:
-            y = y.permute(0, 3, 1, 2)
-        return y.squeeze(0) if squeeze else y
-
-    return x, restore
+    return _batched(images, data_format, "channels_last")
 
 
 def _apply_projective(x, transform, order, fill_mode, fill_value):
@@ -418,7 +418,12 @@ def _validate_three(a, b, target, names):
             f"Must specify exactly two of {names[0]}, {names[1]}, {names[2]}. Received: {names[0]}={a}, "
             f"{names[1]}={b}, {names[2]}={target}"
         )
-    for value, name in zip((a, b, target), names):
+    _check_non_negative(zip((a, b, target), names))
+
+
+def _check_non_negative(pairs):
+    """Raise for the first `(value, name)` pair whose value is below 0 (None values are skipped)."""
+    for value, name in pairs:
         if value is not None and value < 0:
             raise ValueError(f"{name} must be >= 0. Received: {name}={value}")
 
@@ -448,10 +453,8 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
         left_padding = target_width - right_padding - width
     if right_padding is None:
         right_padding = target_width - left_padding - width
-    for value, name in ((top_padding, "top_padding"), (left_padding, "left_padding"),
-                        (right_padding, "right_padding"), (bottom_padding, "bottom_padding")):
-        if value < 0:
-            raise ValueError(f"{name} must be >= 0. Received: {name}={value}")
+    _check_non_negative(((top_padding, "top_padding"), (left_padding, "left_padding"),
+                         (right_padding, "right_padding"), (bottom_padding, "bottom_padding")))
     if channels_last:
         pads = (0, 0, left_padding, right_padding, top_padding, bottom_padding)
     else:
@@ -479,10 +482,8 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
         left_cropping = width - target_width - right_cropping
     if target_width is None:
         target_width = width - right_cropping - left_cropping
-    for value, name in ((top_cropping, "top_cropping"), (target_height, "target_height"),
-                        (left_cropping, "left_cropping"), (target_width, "target_width")):
-        if value < 0:
-            raise ValueError(f"{name} must be >= 0. Received: {name}={value}")
+    _check_non_negative(((top_cropping, "top_cropping"), (target_height, "target_height"),
+                         (left_cropping, "left_cropping"), (target_width, "target_width")))
     rows = slice(top_cropping, top_cropping + target_height)
     cols = slice(left_cropping, left_cropping + target_width)
     if channels_last:
@@ -506,7 +507,7 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     strides = (ph, pw) if not strides else ((strides, strides) if isinstance(strides, int) else tuple(strides))
     dilation = (dilation_rate, dilation_rate) if isinstance(dilation_rate, int) else tuple(dilation_rate)
     _check_images(images)
-    x, restore = _batched_nchw(images, data_format)
+    x, restore = _batched(images, data_format, "channels_first")
     if padding.lower() == "same":
         x = F.pad(x, flat_pad(same_paddings(x.shape[2:], (ph, pw), strides, dilation)))
     elif padding.lower() != "valid":
@@ -526,7 +527,7 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None
     """Blur images with a Gaussian kernel of `kernel_size` and standard deviations `sigma` (zero borders)."""
     images = _t(images)
     _check_images(images)
-    x, restore = _batched_nchw(images, data_format)
+    x, restore = _batched(images, data_format, "channels_first")
     dtype = x.dtype if x.is_floating_point() else to_torch_dtype(config.floatx())
     kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else (int(kernel_size[0]), int(kernel_size[1]))
     sh, sw = (sigma, sigma) if isinstance(sigma, (int, float)) else (float(sigma[0]), float(sigma[1]))
@@ -550,7 +551,7 @@ def sobel_edges(images, data_format=None):
     images = _t(images)
     if images.dim() != 4:
         raise ValueError(f"Invalid images rank: expected rank 4 (batch of images). Received: images.shape={tuple(images.shape)}")
-    x, _ = _batched_nchw(images, data_format)
+    x, _ = _batched(images, data_format, "channels_first")
     dtype = x.dtype if x.is_floating_point() else to_torch_dtype(result_type(x.dtype, float))
     x = x.to(dtype)
     ky = torch.tensor([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]], dtype=dtype, device=x.device)
@@ -617,8 +618,8 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
             )
     out_dtype = image1.dtype
     compute = to_torch_dtype(result_type(image1.dtype, float))
-    a, restore_a = _batched_nchw(image1.to(compute), data_format)
-    b, _ = _batched_nchw(image2.to(compute), data_format)
+    a, restore_a = _batched(image1.to(compute), data_format, "channels_first")
+    b, _ = _batched(image2.to(compute), data_format, "channels_first")
     batch, channels, height, width = a.shape
     window = _gaussian_window(filter_size, float(filter_sigma), compute, a.device).reshape(1, 1, filter_size,
                                                                                         filter_size)

@@ -37,6 +37,12 @@ def _square(x):
     return x
 
 
+def _square_system(a, b):
+    """`a @ x = b` operands: a float square matrix `a` and a float `b`."""
+    a, b = tensors(a, b)
+    return _square(a), _float(b)
+
+
 @_export("cholesky")
 @keras_op("Cholesky", module=_LINALG)
 def cholesky(x, upper=False):
@@ -134,24 +140,18 @@ def qr(x, mode="reduced"):
 @keras_op("Solve", module=_LINALG)
 def solve(a, b):
     """Solve `a @ x = b` for `x` (`b` a vector or a matrix of right-hand sides)."""
-    a, b = tensors(a, b)
-    a, b = _float(a), _float(b)
-    _assert_2d(a)
-    _assert_square(a)
+    a, b = _square_system(a, b)
     if b.dim() < 1:
         raise ValueError(f"Expected input to have rank >= 1. Received scalar input {b}.")
-    b = b.to(a.dtype)
-    return torch.linalg.solve(a, b)
+    return torch.linalg.solve(a, b.to(a.dtype))
 
 
 @_export("solve_triangular")
 @keras_op("SolveTriangular", module=_LINALG)
 def solve_triangular(a, b, lower=False):
     """Solve `a @ x = b` for triangular `a` (upper unless `lower`)."""
-    a, b = tensors(a, b)
-    a, b = _float(a), _float(b).to(_float(a).dtype)
-    _assert_2d(a)
-    _assert_square(a)
+    a, b = _square_system(a, b)
+    b = b.to(a.dtype)
     if b.dim() == a.dim() - 1:
         return torch.linalg.solve_triangular(a, b.unsqueeze(-1), upper=not lower).squeeze(-1)
     return torch.linalg.solve_triangular(a, b, upper=not lower)

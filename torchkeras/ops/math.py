@@ -254,6 +254,12 @@ def _window(window, length, dtype, device):
     return win
 
 
+def _centered(win, fft_length):
+    """The window zero-padded on both sides (the extra zero after) to `fft_length`."""
+    left = (fft_length - win.shape[-1]) // 2
+    return F.pad(win, (left, fft_length - win.shape[-1] - left))
+
+
 @_export("stft")
 @keras_op("STFT", module=_MATH)
 def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
@@ -273,9 +279,7 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
         flat = x.reshape(-1, 1, shape[-1])
         x = F.pad(flat, (pad, pad), mode="reflect").reshape(tuple(shape[:-1]) + (-1,))
     frames = x.unfold(-1, fft_length, sequence_stride)
-    left = (fft_length - sequence_length) // 2
-    full_win = F.pad(win, (left, fft_length - sequence_length - left))
-    spec = torch.fft.rfft(frames * full_win, n=fft_length, dim=-1)
+    spec = torch.fft.rfft(frames * _centered(win, fft_length), n=fft_length, dim=-1)
     return spec.real, spec.imag
 
 
@@ -297,8 +301,7 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
     frames = torch.fft.irfft(spec, n=fft_length, dim=-1)
     win = _window(window, sequence_length, dtype, frames.device) if window is not None else None
     if win is not None:
-        left = (fft_length - sequence_length) // 2
-        win = F.pad(win, (left, fft_length - sequence_length - left))
+        win = _centered(win, fft_length)
         # Normalize by the overlap-added squared window (as Keras does).
         n_overlap = -(-fft_length // sequence_stride)
         sq = F.pad(win * win, (0, n_overlap * sequence_stride - fft_length))

@@ -21,6 +21,7 @@ from torchkeras.ops.conv_geometry import same_paddings
 from torchkeras.ops.conv_geometry import to_channels_first
 from torchkeras.ops.conv_geometry import to_channels_last
 from torchkeras.ops.conv_geometry import torch_conv_kernel
+from torchkeras.ops.conv_geometry import torch_padding
 from torchkeras.ops.conv_geometry import transpose_crops
 from torchkeras.ops.core import result_type
 from torchkeras.ops.core import tensor_like
@@ -317,6 +318,23 @@ def _check_padding(padding):
     return padding
 
 
+def _conv_args(x, strides, dilation_rate, padding, what):
+    """Check a convolution's input rank and arguments: (spatial rank, strides, dilation, padding)."""
+    _check_rank(x, what)
+    nd = x.dim() - 2
+    strides = _tuple(strides, nd, "strides")
+    dilation = _tuple(dilation_rate, nd, "dilation_rate")
+    return nd, strides, dilation, _check_padding(padding)
+
+
+def _common_dtype(x, weight):
+    """`x` and `weight` in their promoted dtype."""
+    if x.dtype != weight.dtype:
+        common = torch.promote_types(x.dtype, weight.dtype)
+        x, weight = x.to(common), weight.to(common)
+    return x, weight
+
+
 _MAX_POOL = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 _AVG_POOL = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 
@@ -337,19 +355,19 @@ def _pool(inputs, pool_size, strides, padding, data_format, kind):
     compute = x
     if not x.is_floating_point():
         compute = x.to(to_torch_dtype(config.floatx()))
-    torch_padding = 0
+    symmetric = 0
     if padding == "same":
         pads = same_paddings(compute.shape[2:], pool_size, strides, (1,) * nd)
-        if builtins.all(left == right for left, right in pads):
-            torch_padding = tuple(left for left, _ in pads)
-        else:
+        symmetric = torch_padding(pads)
+        if symmetric is None:
             # Asymmetric: extend the border by replication (a max is unaffected; for averages this is
             # what Keras's torch backend computes).
+            symmetric = 0
             compute = F.pad(compute, flat_pad(pads), mode="replicate") if nd > 0 else compute
     if kind == "max":
-        out = _MAX_POOL[nd](compute, kernel_size=pool_size, stride=strides, padding=torch_padding)
+        out = _MAX_POOL[nd](compute, kernel_size=pool_size, stride=strides, padding=symmetric)
     else:
-        out = _AVG_POOL[nd](compute, kernel_size=pool_size, stride=strides, padding=torch_padding,
+        out = _AVG_POOL[nd](compute, kernel_size=pool_size, stride=strides, padding=symmetric,
                             count_include_pad=False)
     out = out.to(x.dtype) if out.dtype != x.dtype else out
     return to_channels_last(out) if channels_last else out
@@ -407,16 +425,9 @@ def adaptive_max_pool(inputs, output_size, data_format=None):
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """N-D convolution of `inputs` with a Keras-layout `kernel` `(*spatial, in_channels / groups, out)`."""
     x, kernel = tensors(inputs, kernel)
-    _check_rank(x, "conv operation")
-    nd = x.dim() - 2
-    strides = _tuple(strides, nd, "strides")
-    dilation = _tuple(dilation_rate, nd, "dilation_rate")
-    padding = _check_padding(padding)
+    nd, strides, dilation, padding = _conv_args(x, strides, dilation_rate, padding, "conv operation")
     channels_last = _data_format(data_format) == "channels_last"
-    weight = torch_conv_kernel(kernel)
-    if x.dtype != weight.dtype:
-        common = torch.promote_types(x.dtype, weight.dtype)
-        x, weight = x.to(common), weight.to(common)
+    x, weight = _common_dtype(x, torch_conv_kernel(kernel))
     in_channels = x.shape[-1] if channels_last else x.shape[1]
     kernel_in = weight.shape[1]
     if kernel_in == 0 or in_channels % kernel_in != 0:
@@ -424,20 +435,20 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             f"The number of input channels must be evenly divisible by kernel.shape[-2]. Received: "
             f"inputs.shape={tuple(inputs.shape)}, kernel.shape={tuple(kernel.shape)}"
         )
-    torch_padding = 0
+    symmetric = 0
     if padding == "same":
         spatial = x.shape[1:-1] if channels_last else x.shape[2:]
         pads = same_paddings(spatial, weight.shape[2:], strides, dilation)
-        if builtins.all(left == right for left, right in pads):
-            torch_padding = tuple(left for left, _ in pads)
-        else:
+        symmetric = torch_padding(pads)
+        if symmetric is None:
             # Asymmetric (TF rule: the extra pixel goes last): zero-pad in the input's own layout, so a
             # channels-last input stays channels-last in memory.
+            symmetric = 0
             flat = flat_pad(pads)
             x = F.pad(x, ([0, 0] + flat) if channels_last else flat)
     if channels_last:
         x = to_channels_first(x)
-    out = CONV[nd](x, weight, stride=strides, padding=torch_padding, dilation=dilation,
+    out = CONV[nd](x, weight, stride=strides, padding=symmetric, dilation=dilation,
                    groups=in_channels // kernel_in)
     return to_channels_last(out) if channels_last else out
 
@@ -472,11 +483,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
                    dilation_rate=1):
     """Transposed convolution; `kernel` is `(*spatial, out_channels, in_channels)` as in Keras."""
     x, kernel = tensors(inputs, kernel)
-    _check_rank(x, "conv transpose operation")
-    nd = x.dim() - 2
-    strides = _tuple(strides, nd, "strides")
-    dilation = _tuple(dilation_rate, nd, "dilation_rate")
-    padding = _check_padding(padding)
+    nd, strides, dilation, padding = _conv_args(x, strides, dilation_rate, padding, "conv transpose operation")
     out_pad = [None] * nd if output_padding is None else list(_tuple(output_padding, nd, "output_padding"))
     channels_last = _data_format(data_format) == "channels_last"
     if channels_last:
@@ -487,10 +494,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
             f"inputs.shape={tuple(inputs.shape)}, kernel.shape={tuple(kernel.shape)}"
         )
     # Keras (*spatial, out, in) -> torch (in, out, *spatial).
-    weight = kernel.permute(nd + 1, nd, *range(nd))
-    if x.dtype != weight.dtype:
-        common = torch.promote_types(x.dtype, weight.dtype)
-        x, weight = x.to(common), weight.to(common)
+    x, weight = _common_dtype(x, kernel.permute(nd + 1, nd, *range(nd)))
     out = CONV_TRANSPOSE[nd](x, weight, stride=strides, dilation=dilation)
     crops = [
         transpose_crops(weight.shape[2 + i], strides[i], dilation[i], padding, out_pad[i]) for i in range(nd)
@@ -541,16 +545,22 @@ def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwa
 # --------------------------------------------------------------------------------------------------------
 # Losses (per-sample values, as Keras's torch backend computes them)
 # --------------------------------------------------------------------------------------------------------
-@_export("binary_crossentropy")
-@keras_op("BinaryCrossentropy", module=_NN)
-def binary_crossentropy(target, output, from_logits=False):
-    """Elementwise binary crossentropy; probabilities are clipped to `[epsilon, 1 - epsilon]`."""
+def _same_shape_pair(target, output):
+    """`target` and `output` as tensors, which must have the same shape."""
     target, output = tensors(target, output)
     if tuple(target.shape) != tuple(output.shape):
         raise ValueError(
             "Arguments `target` and `output` must have the same shape. Received: "
             f"target.shape={target.shape}, output.shape={output.shape}"
         )
+    return target, output
+
+
+@_export("binary_crossentropy")
+@keras_op("BinaryCrossentropy", module=_NN)
+def binary_crossentropy(target, output, from_logits=False):
+    """Elementwise binary crossentropy; probabilities are clipped to `[epsilon, 1 - epsilon]`."""
+    target, output = _same_shape_pair(target, output)
     output = _float(output)
     target = target.to(output.dtype)
     if from_logits:
@@ -567,12 +577,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
     Probabilities are renormalized to sum to 1 and clipped to `[epsilon, 1 - epsilon]`.
     """
-    target, output = tensors(target, output)
-    if tuple(target.shape) != tuple(output.shape):
-        raise ValueError(
-            "Arguments `target` and `output` must have the same shape. Received: "
-            f"target.shape={target.shape}, output.shape={output.shape}"
-        )
+    target, output = _same_shape_pair(target, output)
     if target.dim() < 1:
         raise ValueError(
             "Arguments `target` and `output` must be at least rank 1. Received: "
@@ -669,6 +674,11 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     return out
 
 
+def _norm_compute_dtype(x):
+    """float64 for float64 inputs, else at least float32."""
+    return torch.float64 if x.dtype == torch.float64 else to_torch_dtype(result_type(x.dtype, "float32"))
+
+
 def _norm_axes(axis, ndim):
     axes = [axis] if isinstance(axis, int) else list(axis)
     return sorted(a % ndim for a in axes)
@@ -695,7 +705,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
     eps = config.epsilon() if epsilon is None else epsilon
     x = _t(x)
     out_dtype = x.dtype
-    compute = to_torch_dtype(result_type(x.dtype, "float32")) if x.dtype != torch.float64 else torch.float64
+    compute = _norm_compute_dtype(x)
     x = x.to(compute)
     gamma = tensor_like(gamma, x).to(compute) if gamma is not None else None
     beta = tensor_like(beta, x).to(compute) if beta is not None else None
@@ -735,7 +745,7 @@ def rms_normalization(x, scale=None, axis=-1, epsilon=None):
     eps = config.epsilon() if epsilon is None else epsilon
     x = _t(x)
     out_dtype = x.dtype
-    compute = to_torch_dtype(result_type(x.dtype, "float32")) if x.dtype != torch.float64 else torch.float64
+    compute = _norm_compute_dtype(x)
     x = x.to(compute)
     if x.dim() == 0:
         x = x.reshape(1)

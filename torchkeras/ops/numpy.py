@@ -97,6 +97,11 @@ def _canonical_axis(axis, ndim):
     return axis + ndim if axis < 0 else axis
 
 
+def _keep_all(out, x, keepdims):
+    """A reduction of `x` over all its axes, each kept as a size-1 axis when `keepdims`."""
+    return out.reshape((1,) * x.dim()) if keepdims else out
+
+
 def _shape_arg(shape):
     if isinstance(shape, torch.Size):
         return tuple(shape)
@@ -179,24 +184,26 @@ def floor_divide(x1, x2):
     return _cast(x1 // x2, dtype)
 
 
+def _remainder(x1, x2, torch_fn):
+    """`torch_fn(x1, x2)` on tensors; two bool operands are computed as int32."""
+    x1, x2 = tensors(x1, x2)
+    if x1.dtype == torch.bool and x2.dtype == torch.bool:
+        x1, x2 = x1.to(torch.int32), x2.to(torch.int32)
+    return torch_fn(x1, x2)
+
+
 @_export("mod")
 @keras_op("Mod")
 def mod(x1, x2):
     """Elementwise remainder with the sign of the divisor (like `numpy.mod`)."""
-    x1, x2 = tensors(x1, x2)
-    if x1.dtype == torch.bool and x2.dtype == torch.bool:
-        x1, x2 = x1.to(torch.int32), x2.to(torch.int32)
-    return torch.remainder(x1, x2)
+    return _remainder(x1, x2, torch.remainder)
 
 
 @_export("fmod")
 @keras_op("Fmod")
 def fmod(x1, x2):
     """Elementwise remainder with the sign of the dividend (like `numpy.fmod`)."""
-    x1, x2 = tensors(x1, x2)
-    if x1.dtype == torch.bool and x2.dtype == torch.bool:
-        x1, x2 = x1.to(torch.int32), x2.to(torch.int32)
-    return torch.fmod(x1, x2)
+    return _remainder(x1, x2, torch.fmod)
 
 
 @_export("power")
@@ -226,24 +233,25 @@ def reciprocal(x):
     return torch.reciprocal(_t(x))
 
 
-@_export("absolute")
-@keras_op("Absolute")
-def absolute(x):
-    """Elementwise absolute value."""
+def _absolute(x):
     x = _t(x)
     if x.dtype == torch.bool:
         return x
     return torch.abs(x)
+
+
+@_export("absolute")
+@keras_op("Absolute")
+def absolute(x):
+    """Elementwise absolute value."""
+    return _absolute(x)
 
 
 @_export("abs")
 @keras_op("Absolute")
 def abs(x):
     """Elementwise absolute value (an alias of `absolute`)."""
-    x = _t(x)
-    if x.dtype == torch.bool:
-        return x
-    return torch.abs(x)
+    return _absolute(x)
 
 
 @_export("fabs")
@@ -353,24 +361,26 @@ isreal = _define_unary("isreal", "Isreal", torch.isreal, False, "Elementwise: wh
 logical_not = _define_unary("logical_not", "LogicalNot", torch.logical_not, False, "Elementwise logical NOT.")
 
 
+def _angle_units(x, torch_fn):
+    """`torch_fn` on floats: int64 in float64, other ints and bools in floatx."""
+    x = _t(x)
+    if x.dtype == torch.int64:
+        return torch_fn(x.to(torch.float64))
+    return torch_fn(_float_compute(x))
+
+
 @_export("deg2rad")
 @keras_op("Deg2rad")
 def deg2rad(x):
     """Convert angles from degrees to radians."""
-    x = _t(x)
-    if x.dtype == torch.int64:
-        return torch.deg2rad(x.to(torch.float64))
-    return torch.deg2rad(_float_compute(x))
+    return _angle_units(x, torch.deg2rad)
 
 
 @_export("rad2deg")
 @keras_op("Rad2deg")
 def rad2deg(x):
     """Convert angles from radians to degrees."""
-    x = _t(x)
-    if x.dtype == torch.int64:
-        return torch.rad2deg(x.to(torch.float64))
-    return torch.rad2deg(_float_compute(x))
+    return _angle_units(x, torch.rad2deg)
 
 
 @_export("i0")
@@ -437,13 +447,18 @@ def round(x, decimals=0):
     return torch.round(x, decimals=decimals)
 
 
+def _float_binary(x1, x2, torch_fn):
+    """`torch_fn(x1, x2)` computed in the operands' result type with float."""
+    dtype = result_type(_dtype_of(x1), _dtype_of(x2), float)
+    x1, x2 = tensors(x1, x2)
+    return torch_fn(_cast(x1, dtype), _cast(x2, dtype))
+
+
 @_export("arctan2")
 @keras_op("Arctan2")
 def arctan2(x1, x2):
     """Elementwise arc tangent of `x1 / x2`, choosing the quadrant correctly."""
-    dtype = result_type(_dtype_of(x1), _dtype_of(x2), float)
-    x1, x2 = tensors(x1, x2)
-    return torch.arctan2(_cast(x1, dtype), _cast(x2, dtype))
+    return _float_binary(x1, x2, torch.arctan2)
 
 
 @_export("hypot")
@@ -463,18 +478,14 @@ def hypot(x1, x2):
 @keras_op("Logaddexp")
 def logaddexp(x1, x2):
     """Elementwise `log(exp(x1) + exp(x2))`, computed stably."""
-    dtype = result_type(_dtype_of(x1), _dtype_of(x2), float)
-    x1, x2 = tensors(x1, x2)
-    return torch.logaddexp(_cast(x1, dtype), _cast(x2, dtype))
+    return _float_binary(x1, x2, torch.logaddexp)
 
 
 @_export("logaddexp2")
 @keras_op("Logaddexp2")
 def logaddexp2(x1, x2):
     """Elementwise `log2(2**x1 + 2**x2)`, computed stably."""
-    dtype = result_type(_dtype_of(x1), _dtype_of(x2), float)
-    x1, x2 = tensors(x1, x2)
-    return torch.logaddexp2(_cast(x1, dtype), _cast(x2, dtype))
+    return _float_binary(x1, x2, torch.logaddexp2)
 
 
 @_export("heaviside")
@@ -735,41 +746,48 @@ def bitwise_not(x):
     return torch.bitwise_not(_t(x))
 
 
+def _shift(x, y, torch_fn):
+    """`torch_fn(x, y)`; `y` stays a Python int or becomes a tensor on `x`'s device."""
+    x = _t(x)
+    return torch_fn(x, y if isinstance(y, int) else tensor_like(y, x))
+
+
 @_export("bitwise_left_shift")
 @keras_op("BitwiseLeftShift")
 def bitwise_left_shift(x, y):
     """Elementwise `x << y`."""
-    x = _t(x)
-    return torch.bitwise_left_shift(x, y if isinstance(y, int) else tensor_like(y, x))
+    return _shift(x, y, torch.bitwise_left_shift)
 
 
 @_export("left_shift")
 @keras_op("LeftShift")
 def left_shift(x, y):
     """Elementwise `x << y` (an alias of `bitwise_left_shift`)."""
-    x = _t(x)
-    return torch.bitwise_left_shift(x, y if isinstance(y, int) else tensor_like(y, x))
+    return _shift(x, y, torch.bitwise_left_shift)
 
 
 @_export("bitwise_right_shift")
 @keras_op("BitwiseRightShift")
 def bitwise_right_shift(x, y):
     """Elementwise `x >> y`."""
-    x = _t(x)
-    return torch.bitwise_right_shift(x, y if isinstance(y, int) else tensor_like(y, x))
+    return _shift(x, y, torch.bitwise_right_shift)
 
 
 @_export("right_shift")
 @keras_op("RightShift")
 def right_shift(x, y):
     """Elementwise `x >> y` (an alias of `bitwise_right_shift`)."""
-    x = _t(x)
-    return torch.bitwise_right_shift(x, y if isinstance(y, int) else tensor_like(y, x))
+    return _shift(x, y, torch.bitwise_right_shift)
 
 
 # --------------------------------------------------------------------------------------------------------
 # Reductions
 # --------------------------------------------------------------------------------------------------------
+def _sum_dtype(x):
+    """The dtype Keras sums `x` in: int32 for bools and integers narrower than 32 bits, else `x`'s own."""
+    return torch.int32 if x.dtype in (torch.bool, torch.uint8, torch.int8, torch.int16) else x.dtype
+
+
 def _stack_if_list(x):
     if isinstance(x, (list, tuple)) and x and builtins.any(isinstance(e, torch.Tensor) for e in x):
         return torch.stack([_t(e) for e in tensors(*x)])
@@ -783,15 +801,10 @@ def sum(x, axis=None, keepdims=False):
     x = _stack_if_list(x)
     if _empty_axis(axis):
         return x
-    out_dtype = x.dtype
-    if x.dtype in (torch.bool, torch.uint8, torch.int8, torch.int16):
-        out_dtype = torch.int32
+    out_dtype = _sum_dtype(x)
     axis = _axes(axis)
     if axis is None:
-        out = torch.sum(x, dtype=out_dtype)
-        if keepdims:
-            out = out.reshape((1,) * x.dim())
-        return out
+        return _keep_all(torch.sum(x, dtype=out_dtype), x, keepdims)
     return torch.sum(x, dim=axis, keepdim=keepdims, dtype=out_dtype)
 
 
@@ -812,9 +825,7 @@ def mean(x, axis=None, keepdims=False):
     axis = _axes(axis)
     xc = _cast(x, compute)
     if axis is None:
-        out = torch.mean(xc)
-        if keepdims:
-            out = out.reshape((1,) * x.dim())
+        out = _keep_all(torch.mean(xc), x, keepdims)
     else:
         out = torch.mean(xc, dim=axis, keepdim=keepdims)
     return _cast(out, out_dtype)
@@ -831,9 +842,7 @@ def _extremum(x, axis, keepdims, initial, torch_fn, combine, what):
     if _empty_axis(axis):
         out = x
     elif axis is None:
-        out = torch_fn(x)
-        if keepdims:
-            out = out.reshape((1,) * x.dim())
+        out = _keep_all(torch_fn(x), x, keepdims)
     else:
         out = torch_fn(x, dim=axis, keepdim=keepdims)
     if initial is not None:
@@ -883,8 +892,7 @@ def prod(x, axis=None, keepdims=False, dtype=None):
     dt = to_torch_dtype(name)
     axis = _axes(axis)
     if axis is None:
-        out = torch.prod(x, dtype=dt)
-        return out.reshape((1,) * x.dim()) if keepdims else out
+        return _keep_all(torch.prod(x, dtype=dt), x, keepdims)
     if _empty_axis(axis):
         return x.to(dt)
     axes = [axis] if isinstance(axis, int) else list(axis)
@@ -912,8 +920,8 @@ def var(x, axis=None, keepdims=False):
     axis = _axes(axis)
     xc = _cast(x, compute)
     out = torch.var(xc, dim=axis, keepdim=keepdims, correction=0)
-    if axis is None and keepdims:
-        out = out.reshape((1,) * x.dim())
+    if axis is None:
+        out = _keep_all(out, x, keepdims)
     return _cast(out, out_dtype)
 
 
@@ -928,9 +936,7 @@ def std(x, axis=None, keepdims=False):
     if _empty_axis(axis):
         return torch.zeros_like(x)
     out = torch.std(x, dim=axis, keepdim=keepdims, correction=0)
-    if axis is None and keepdims:
-        out = out.reshape((1,) * x.dim())
-    return out
+    return _keep_all(out, x, keepdims) if axis is None else out
 
 
 def _arg_extremum(x, axis, keepdims, torch_fn):
@@ -938,9 +944,7 @@ def _arg_extremum(x, axis, keepdims, torch_fn):
     if x.dtype == torch.bool:
         x = x.to(torch.uint8)
     if axis is None:
-        out = torch_fn(x.reshape(-1))
-        if keepdims:
-            out = out.reshape((1,) * x.dim())
+        out = _keep_all(torch_fn(x.reshape(-1)), x, keepdims)
     else:
         out = torch_fn(x, dim=int(axis), keepdim=keepdims)
     return out.to(torch.int32)
@@ -966,8 +970,7 @@ def _bool_reduce(x, axis, keepdims, torch_fn):
     if _empty_axis(axis):
         return x.to(torch.bool)
     if axis is None:
-        out = torch_fn(x).to(torch.bool)
-        return out.reshape((1,) * x.dim()) if keepdims else out
+        return _keep_all(torch_fn(x).to(torch.bool), x, keepdims)
     return torch_fn(x, dim=axis, keepdim=keepdims).to(torch.bool)
 
 
@@ -1143,7 +1146,7 @@ def nanmedian(x, axis=None, keepdims=False):
 def nansum(x, axis=None, keepdims=False):
     """`sum`, treating NaNs as zero."""
     x = _stack_if_list(x)
-    out_dtype = torch.int32 if x.dtype in (torch.bool, torch.uint8, torch.int8, torch.int16) else x.dtype
+    out_dtype = _sum_dtype(x)
     if _empty_axis(axis):
         return torch.nan_to_num(x, nan=0).to(out_dtype)
     if not x.is_floating_point():
@@ -1195,8 +1198,8 @@ def _nan_extremum(x, axis, keepdims, fill, torch_fn):
     clean = torch.where(torch.isnan(x), torch.full_like(x, fill), x)
     all_nan = torch.isnan(x).all() if axis is None else torch.isnan(x).all(dim=axis, keepdim=keepdims)
     out = torch_fn(clean) if axis is None else torch_fn(clean, dim=axis, keepdim=keepdims)
-    if axis is None and keepdims:
-        out, all_nan = out.reshape((1,) * x.dim()), all_nan.reshape((1,) * x.dim())
+    if axis is None:
+        out, all_nan = _keep_all(out, x, keepdims), _keep_all(all_nan, x, keepdims)
     return torch.where(all_nan, torch.full_like(out, float("nan")), out)
 
 
@@ -1222,9 +1225,7 @@ def _nan_arg(x, axis, keepdims, fill, fn):
     clean = torch.where(nan, torch.full_like(x, fill), x)
     idx = fn(clean, axis=axis, keepdims=keepdims)
     if axis is None:
-        all_nan = nan.all()
-        if keepdims:
-            all_nan = all_nan.reshape((1,) * x.dim())
+        all_nan = _keep_all(nan.all(), x, keepdims)
     else:
         all_nan = nan.all(dim=axis, keepdim=keepdims)
     return torch.where(all_nan, torch.full_like(idx, -1), idx)
@@ -1291,10 +1292,7 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 def trace(x, offset=0, axis1=0, axis2=1):
     """Sum along the diagonal selected by `offset`, `axis1`, `axis2`."""
     x = _t(x)
-    dt = x.dtype
-    if dt in (torch.bool, torch.int8, torch.int16, torch.uint8):
-        dt = torch.int32
-    return torch.sum(torch.diagonal(x, offset, axis1, axis2), dim=-1, dtype=dt)
+    return torch.sum(torch.diagonal(x, offset, axis1, axis2), dim=-1, dtype=_sum_dtype(x))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -2022,10 +2020,7 @@ def conj(x):
 @keras_op("Angle")
 def angle(x):
     """Elementwise angle (argument) of complex `x`."""
-    x = _t(x)
-    if not (x.is_floating_point() or x.is_complex()):
-        x = _float_compute(x)
-    return torch.angle(x)
+    return torch.angle(_float_compute(x))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -2179,6 +2174,11 @@ def _creation_dtype(dtype):
     return to_torch_dtype(dtype or config.floatx())
 
 
+def _like_dtype(x, dtype):
+    """`dtype` as a torch dtype, or `x`'s dtype when None."""
+    return to_torch_dtype(dtype) if dtype is not None else x.dtype
+
+
 @_export("zeros")
 def zeros(shape, dtype=None):
     """A tensor of zeros of `shape` (floatx unless `dtype`), on the Keras device."""
@@ -2217,7 +2217,7 @@ def full(shape, fill_value, dtype=None):
 def zeros_like(x, dtype=None):
     """Zeros with the shape (and dtype, unless `dtype`) of `x`."""
     x = _t(x)
-    return torch.zeros_like(x, dtype=to_torch_dtype(dtype) if dtype is not None else x.dtype)
+    return torch.zeros_like(x, dtype=_like_dtype(x, dtype))
 
 
 @_export("ones_like")
@@ -2225,7 +2225,7 @@ def zeros_like(x, dtype=None):
 def ones_like(x, dtype=None):
     """Ones with the shape (and dtype, unless `dtype`) of `x`."""
     x = _t(x)
-    return torch.ones_like(x, dtype=to_torch_dtype(dtype) if dtype is not None else x.dtype)
+    return torch.ones_like(x, dtype=_like_dtype(x, dtype))
 
 
 @_export("empty_like")
@@ -2233,7 +2233,7 @@ def ones_like(x, dtype=None):
 def empty_like(x, dtype=None):
     """An uninitialized tensor with the shape (and dtype, unless `dtype`) of `x`."""
     x = _t(x)
-    return torch.empty_like(x, dtype=to_torch_dtype(dtype) if dtype is not None else x.dtype)
+    return torch.empty_like(x, dtype=_like_dtype(x, dtype))
 
 
 @_export("full_like")
@@ -2241,23 +2241,27 @@ def empty_like(x, dtype=None):
 def full_like(x, fill_value, dtype=None):
     """`fill_value` with the shape (and dtype, unless `dtype`) of `x`."""
     x = _t(x)
-    dt = to_torch_dtype(dtype) if dtype is not None else x.dtype
+    dt = _like_dtype(x, dtype)
     if isinstance(fill_value, (torch.Tensor, np.ndarray, list, tuple)):
         value = tensor_like(fill_value, x).to(dt)
         return torch.broadcast_to(value, x.shape).clone()
     return torch.full_like(x, fill_value, dtype=dt)
 
 
+def _diagonal_offsets(N, M):
+    """An `(N, M)` tensor (`M` defaults to `N`) holding `column - row`: the diagonal each element is on."""
+    N = int(N)
+    M = N if M is None else int(M)
+    rows = torch.arange(N, device=get_device()).unsqueeze(1)
+    cols = torch.arange(M, device=get_device()).unsqueeze(0)
+    return cols - rows
+
+
 @_export("eye")
 def eye(N, M=None, k=0, dtype=None):
     """A 2-D tensor with ones on the `k`-th diagonal and zeros elsewhere."""
-    N = int(N)
-    M = N if M is None else int(M)
     k = 0 if k is None else int(k)
-    dt = _creation_dtype(dtype)
-    rows = torch.arange(N, device=get_device()).unsqueeze(1)
-    cols = torch.arange(M, device=get_device()).unsqueeze(0)
-    return (cols - rows == k).to(dt)
+    return (_diagonal_offsets(N, M) == k).to(_creation_dtype(dtype))
 
 
 @_export("identity")
@@ -2269,12 +2273,7 @@ def identity(n, dtype=None):
 @_export("tri")
 def tri(N, M=None, k=0, dtype=None):
     """A 2-D tensor with ones at and below the `k`-th diagonal."""
-    N = int(N)
-    M = N if M is None else int(M)
-    dt = _creation_dtype(dtype)
-    rows = torch.arange(N, device=get_device()).unsqueeze(1)
-    cols = torch.arange(M, device=get_device()).unsqueeze(0)
-    return (cols - rows <= int(k)).to(dt)
+    return (_diagonal_offsets(N, M) <= int(k)).to(_creation_dtype(dtype))
 
 
 def _number(x):
@@ -2328,6 +2327,12 @@ def _linear_points(start, stop, num, endpoint, dtype):
     return points, delta
 
 
+def _points_along(points, dtype, axis):
+    """`points` (along a new leading axis) in `dtype`, that axis moved to `axis` for non-scalar ends."""
+    points = points.to(dtype)
+    return torch.movedim(points, 0, axis) if points.dim() > 1 else points
+
+
 @_export("linspace")
 @keras_op("Linspace")
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
@@ -2339,7 +2344,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     points, delta = _linear_points(start_t, stop_t, int(num), endpoint, dt)
     if not dt.is_floating_point:
         points = torch.floor(points)
-    points = torch.movedim(points.to(dt), 0, axis) if points.dim() > 1 else points.to(dt)
+    points = _points_along(points, dt, axis)
     if retstep:
         if scalars:
             div = (int(num) - 1) if endpoint else int(num)
@@ -2357,7 +2362,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     start, stop = torch.broadcast_tensors(start, stop)
     exps, _ = _linear_points(start, stop, int(num), endpoint, dt)
     points = torch.pow(torch.tensor(float(base), dtype=torch.float64, device=exps.device), exps)
-    return torch.movedim(points.to(dt), 0, axis) if points.dim() > 1 else points.to(dt)
+    return _points_along(points, dt, axis)
 
 
 @_export("geomspace")
@@ -2373,7 +2378,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     points[0] = start
     if endpoint and int(num) > 1:
         points[-1] = stop
-    return torch.movedim(points.to(dt), 0, axis) if points.dim() > 1 else points.to(dt)
+    return _points_along(points, dt, axis)
 
 
 @_export("meshgrid")
@@ -2424,9 +2429,7 @@ def diff(a, n=1, axis=-1):
 @keras_op("Trapezoid")
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     """Integral of `y` along `axis` by the trapezoidal rule (sample points `x` or spacing `dx`)."""
-    y = _t(y)
-    if not (y.is_floating_point() or y.is_complex()):
-        y = _float_compute(y)
+    y = _float_compute(y)
     if x is not None:
         x = tensor_like(x, y)
         return torch.trapezoid(y, x=_float_compute(x), dim=axis)
@@ -2546,10 +2549,7 @@ def _parse_signature(signature):
 @keras_op("Slogdet")
 def slogdet(x):
     """Sign and natural log of the absolute determinant: `(sign, logabsdet)`."""
-    x = _t(x)
-    if not (x.is_floating_point() or x.is_complex()):
-        x = _float_compute(x)
-    return tuple(torch.linalg.slogdet(x))
+    return tuple(torch.linalg.slogdet(_float_compute(x)))
 
 
 def _rearrange_axes(side):

@@ -5,13 +5,9 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.backend.keras_tensor import KerasTensor
+from torchkeras.layers.attention.masks import causal_mask
 from torchkeras.layers.layer import Layer
 from torchkeras.random.seed_generator import SeedGenerator
-
-
-def score_causal_mask(q_len, v_len, device):
-    """`(1, q_len, v_len)` lower-triangular boolean mask."""
-    return torch.ones((q_len, v_len), dtype=torch.bool, device=device).tril().unsqueeze(0)
 
 
 @keras_export("keras.layers.Attention")
@@ -80,7 +76,7 @@ class Attention(Layer):
 
     def _calculate_score_mask(self, scores, v_mask, use_causal_mask):
         if use_causal_mask:
-            causal = score_causal_mask(scores.shape[-2], scores.shape[-1], scores.device)
+            causal = causal_mask(scores.shape[-2], scores.shape[-1], scores.device)
             if v_mask is not None:
                 return torch.logical_and(v_mask.to(torch.bool).unsqueeze(-2), causal)
             return causal

@@ -7,11 +7,18 @@ import torch.nn.functional as F
 from torchkeras import constraints, initializers, regularizers
 from torchkeras.api_export import keras_export
 from torchkeras.backend.keras_tensor import KerasTensor
-from torchkeras.config import flags
 from torchkeras.layers.activations.softmax import Softmax
-from torchkeras.layers.attention.multi_head_attention import (build_sublayer, causal_mask,
-                                                              drop_recorded_mask_placeholder, resolve_input_masks,
-                                                              sdpa_bias)
+from torchkeras.layers.attention.arguments import check_sliding_window
+from torchkeras.layers.attention.arguments import clone_initializer
+from torchkeras.layers.attention.arguments import flash_attention_setting
+from torchkeras.layers.attention.masks import causal_mask
+from torchkeras.layers.attention.masks import combine_masks
+from torchkeras.layers.attention.masks import resolve_input_masks
+from torchkeras.layers.attention.masks import sdpa_bias
+from torchkeras.layers.attention.masks import sliding_window_mask
+from torchkeras.layers.attention.multi_head_attention import apply_sublayer
+from torchkeras.layers.attention.multi_head_attention import build_sublayer
+from torchkeras.layers.attention.multi_head_attention import input_shapes
 from torchkeras.layers.core.einsum_dense import EinsumDense
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.regularization.dropout import Dropout
@@ -28,6 +35,8 @@ class GroupedQueryAttention(Layer):
     signature is that of `MultiHeadAttention`.
     """
 
+    _keras_call_takes_mask = False  # `mask` here only receives torchkeras's mask plumbing
+
     def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0, use_bias=True,
                  sliding_window=None, flash_attention=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
@@ -43,12 +52,7 @@ class GroupedQueryAttention(Layer):
         self.dropout = dropout
         self.use_bias = use_bias
         self.use_gate = use_gate
-        if sliding_window is not None and (not isinstance(sliding_window, int) or sliding_window <= 0):
-            raise ValueError(f"`sliding_window` must be `None` or a positive integer. Received: "
-                             f"sliding_window={sliding_window}")
-        self.sliding_window = sliding_window
-        self._flash_attention = flash_attention if flash_attention is not None else \
-            flags.is_flash_attention_enabled()
+        self.sliding_window = check_sliding_window(sliding_window)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -58,17 +62,14 @@ class GroupedQueryAttention(Layer):
         self.seed = seed
         self._dropout_seed = SeedGenerator(seed) if seed is not None and dropout > 0 else None
         self._inverse_sqrt_head_dim = 1.0 / math.sqrt(float(self.head_dim))
-        if self._flash_attention and self.dropout > 0.0:
-            raise ValueError("Dropout is not supported when flash attention is enabled. Please set dropout to 0.0 "
-                             "to use flash attention.")
+        self._flash_attention = flash_attention_setting(flash_attention, self.dropout)
 
     def _sublayer(self, equation, output_shape, bias_axes, name, activation=None):
-        def clone(init):
-            return type(init).from_config(init.get_config()) if hasattr(init, "get_config") else init
-
         return EinsumDense(equation, output_shape=output_shape, bias_axes=bias_axes if self.use_bias else None,
-                           activation=activation, name=name, kernel_initializer=clone(self.kernel_initializer),
-                           bias_initializer=clone(self.bias_initializer), kernel_regularizer=self.kernel_regularizer,
+                           activation=activation, name=name,
+                           kernel_initializer=clone_initializer(self.kernel_initializer),
+                           bias_initializer=clone_initializer(self.bias_initializer),
+                           kernel_regularizer=self.kernel_regularizer,
                            bias_regularizer=self.bias_regularizer, activity_regularizer=self.activity_regularizer,
                            kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint,
                            dtype=self.dtype_policy)
@@ -113,18 +114,7 @@ class GroupedQueryAttention(Layer):
     def _output_dense(self):
         return self.output_dense
 
-    @staticmethod
-    def _apply(layer, x):
-        out = layer.call(x)
-        if layer.activity_regularizer is not None:
-            layer._add_activity_loss(out)
-        return out
-
-    def _symbolic_call(self, *args, **kwargs):
-        recorded = len(self._inbound_nodes)
-        outputs = super()._symbolic_call(*args, **kwargs)
-        drop_recorded_mask_placeholder(self, recorded)
-        return outputs
+    _apply = staticmethod(apply_sublayer)
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False, mask=None):
@@ -154,21 +144,11 @@ class GroupedQueryAttention(Layer):
 
     def _compute_attention_mask(self, query, value, query_mask=None, value_mask=None, key_mask=None,
                                 attention_mask=None, use_causal_mask=False):
-        auto = None
-        if query_mask is not None:
-            auto = query_mask.to(torch.bool).unsqueeze(-1)
-        for m in (value_mask, key_mask):
-            if m is not None:
-                m = m.to(torch.bool).unsqueeze(-2)
-                auto = m if auto is None else auto & m
-        if use_causal_mask:
-            m = causal_mask(query.shape[1], value.shape[1], query.device)
-            auto = m if auto is None else auto & m
-        if self.sliding_window is not None:
-            rows = torch.arange(query.shape[1], device=query.device).reshape(1, -1, 1)
-            cols = torch.arange(value.shape[1], device=query.device).reshape(1, 1, -1)
-            m = (rows - cols).abs() < self.sliding_window
-            auto = m if auto is None else auto & m
+        q_len, kv_len = query.shape[1], value.shape[1]
+        auto = combine_masks(
+            query_mask, value_mask, key_mask, causal_mask(q_len, kv_len, query.device) if use_causal_mask else None,
+            sliding_window_mask(q_len, kv_len, self.sliding_window, query.device)
+            if self.sliding_window is not None else None)
         if auto is not None:
             attention_mask = auto if attention_mask is None else attention_mask.to(torch.bool) & auto
         return attention_mask
@@ -207,17 +187,13 @@ class GroupedQueryAttention(Layer):
         return torch.einsum(self._combine_equation, dropped, value), scores
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
-        key_shape = value_shape if key_shape is None else key_shape
         if query_shape[-1] != value_shape[-1]:
             raise ValueError(
                 "The last dimension of `query_shape` and `value_shape` must be equal, but are "
                 f"{query_shape[-1]}, {value_shape[-1]}. Received: query_shape={tuple(query_shape)}, "
                 f"value_shape={tuple(value_shape)}"
             )
-        if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
-            raise ValueError("All dimensions of `value` and `key`, except the last one, must be equal. Received: "
-                             f"value_shape={tuple(value_shape)} and key_shape={tuple(key_shape)}")
-        return tuple(query_shape)
+        return input_shapes(query_shape, value_shape, key_shape)[0]
 
     def compute_output_spec(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
                             attention_mask=None, return_attention_scores=False, training=None,

@@ -8,9 +8,16 @@ from torchkeras import constraints, initializers, regularizers
 from torchkeras.api_export import keras_export
 from torchkeras.backend import naming
 from torchkeras.backend.keras_tensor import KerasTensor
-from torchkeras.config import flags
 from torchkeras.layers.activations.softmax import Softmax
 from torchkeras.layers.attention import equations
+from torchkeras.layers.attention.arguments import check_sliding_window
+from torchkeras.layers.attention.arguments import clone_initializer
+from torchkeras.layers.attention.arguments import flash_attention_setting
+from torchkeras.layers.attention.masks import causal_mask
+from torchkeras.layers.attention.masks import combine_masks
+from torchkeras.layers.attention.masks import resolve_input_masks
+from torchkeras.layers.attention.masks import sdpa_bias
+from torchkeras.layers.attention.masks import sliding_window_mask
 from torchkeras.layers.core.einsum_dense import EinsumDense
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.regularization.dropout import Dropout
@@ -19,54 +26,32 @@ from torchkeras.random.seed_generator import SeedGenerator
 _KERAS2_BUILD_KEYS = ("query_shape", "key_shape", "value_shape")
 
 
-def sdpa_bias(mask, dtype):
-    """A boolean mask (True = attend) as the additive bias Keras's torch backend gives
-    `scaled_dot_product_attention`: 0 where kept, -0.7 * (max float) where masked."""
-    big = 65500.0 if dtype == torch.float16 else 3.38953e38
-    zero = torch.zeros((), dtype=dtype, device=mask.device)
-    return torch.where(mask, zero, torch.full((), -0.7 * big, dtype=dtype, device=mask.device))
-
-
-def causal_mask(q_len, kv_len, device):
-    """`(1, q_len, kv_len)` boolean lower-triangular mask: query `i` sees keys `j <= i`."""
-    return torch.ones((q_len, kv_len), dtype=torch.bool, device=device).tril().unsqueeze(0)
-
-
-def resolve_input_masks(query, value, key, query_mask, value_mask, key_mask, mask):
-    """The `(query_mask, value_mask, key_mask)` to use: explicit arguments first, then `mask` (the query's Keras
-    mask as the framework hands it over; in self-attention also the value's and key's), then the Keras masks
-    carried by the tensors."""
-    if mask is not None:
-        query_mask = mask if query_mask is None else query_mask
-        if value is query and value_mask is None:
-            value_mask = mask
-        if key is query and key is not value and key_mask is None:
-            key_mask = mask
-    if query_mask is None:
-        query_mask = getattr(query, "_keras_mask", None)
-    if value_mask is None:
-        value_mask = getattr(value, "_keras_mask", None)
-    if key_mask is None and key is not value:
-        key_mask = getattr(key, "_keras_mask", None)
-    return query_mask, value_mask, key_mask
-
-
-def drop_recorded_mask_placeholder(layer, first_node):
-    """Remove the framework's `mask=None` from the call records of `layer` made since `first_node`.
-
-    Keras's attention layers have no `mask` argument, so a saved config that names one would not load in Keras.
-    """
-    for node in layer._inbound_nodes[first_node:]:
-        if "mask" in node.call_kwargs and node.call_kwargs["mask"] is None:
-            del node.call_kwargs["mask"]
-
-
 def build_sublayer(owner, layer, input_shape):
     """Build `layer` (a sublayer of `owner`) now, with its weights under `owner.name/layer.name/`."""
     with naming.name_scope(owner.name, caller=owner), naming.name_scope(layer.name, caller=layer):
         layer.build(tuple(input_shape))
     layer.built = True
     layer._build_shapes_dict = {"input_shape": tuple(input_shape)}
+
+
+def apply_sublayer(layer, x):
+    """A projection sublayer's `call` on `x`, with its activity regularization loss."""
+    out = layer.call(x)
+    if layer.activity_regularizer is not None:
+        layer._add_activity_loss(out)
+    return out
+
+
+def input_shapes(query_shape, value_shape, key_shape=None):
+    """The query, value and key shapes as tuples (the key's defaults to the value's); value and key must agree
+    on all but their last dimension."""
+    query_shape = tuple(query_shape)
+    value_shape = tuple(value_shape)
+    key_shape = value_shape if key_shape is None else tuple(key_shape)
+    if value_shape[1:-1] != key_shape[1:-1]:
+        raise ValueError("All dimensions of `value` and `key`, except the last one, must be equal. Received: "
+                         f"value_shape={value_shape} and key_shape={key_shape}")
+    return query_shape, value_shape, key_shape
 
 
 @keras_export("keras.layers.MultiHeadAttention")
@@ -83,6 +68,8 @@ class MultiHeadAttention(Layer):
     return_attention_scores=False, training=None, use_causal_mask=False)`. Masks of shape `(B, T)` /
     `(B, S)` default to the inputs' Keras masks; `attention_mask` is `(B, T, S)` with True = attend.
     """
+
+    _keras_call_takes_mask = False  # `mask` here only receives torchkeras's mask plumbing
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
                  attention_axes=None, sliding_window=None, flash_attention=None, kernel_initializer="glorot_uniform",
@@ -116,8 +103,6 @@ class MultiHeadAttention(Layer):
                 raise ValueError(f"Invalid `output_shape`: {output_shape}. When specified, the `output_shape` "
                                  "should be of type tuple, list, or int.") from None
         self._output_shape = output_shape
-        self._flash_attention = flash_attention if flash_attention is not None else \
-            flags.is_flash_attention_enabled()
         self._kernel_initializer = initializers.get(kernel_initializer)
         self._bias_initializer = initializers.get(bias_initializer)
         self._kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -131,16 +116,11 @@ class MultiHeadAttention(Layer):
             raise ValueError(
                 f"`attention_axes` must be an int, list, or tuple.Received: attention_axes={attention_axes}")
         self._attention_axes = attention_axes
-        if sliding_window is not None and (not isinstance(sliding_window, int) or sliding_window <= 0):
-            raise ValueError(f"`sliding_window` must be `None` or a positive integer. Received: "
-                             f"sliding_window={sliding_window}")
-        self._sliding_window = sliding_window
+        self._sliding_window = check_sliding_window(sliding_window)
         self.seed = seed
         self._dropout_seed = SeedGenerator(seed) if seed is not None and dropout > 0 else None
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self._key_dim))
-        if self._flash_attention and self._dropout > 0.0:
-            raise ValueError("Dropout is not supported when flash attention is enabled. Please set dropout to 0.0 "
-                             "to use flash attention.")
+        self._flash_attention = flash_attention_setting(flash_attention, self._dropout)
         if "query_shape" in build_shapes and "value_shape" in build_shapes:
             self.build(build_shapes["query_shape"], build_shapes["value_shape"], build_shapes.get("key_shape"))
             self.built = True
@@ -198,10 +178,8 @@ class MultiHeadAttention(Layer):
 
     # --- build -------------------------------------------------------------------------------------------
     def _sublayer_kwargs(self):
-        def clone(init):
-            return type(init).from_config(init.get_config()) if hasattr(init, "get_config") else init
-
-        return dict(kernel_initializer=clone(self._kernel_initializer), bias_initializer=clone(self._bias_initializer),
+        return dict(kernel_initializer=clone_initializer(self._kernel_initializer),
+                    bias_initializer=clone_initializer(self._bias_initializer),
                     kernel_regularizer=self._kernel_regularizer, bias_regularizer=self._bias_regularizer,
                     activity_regularizer=self._activity_regularizer, kernel_constraint=self._kernel_constraint,
                     bias_constraint=self._bias_constraint, dtype=self.dtype_policy)
@@ -213,12 +191,7 @@ class MultiHeadAttention(Layer):
                            **self._sublayer_kwargs())
 
     def build(self, query_shape, value_shape, key_shape=None, **unused_shapes):
-        query_shape = tuple(query_shape)
-        value_shape = tuple(value_shape)
-        key_shape = value_shape if key_shape is None else tuple(key_shape)
-        if value_shape[1:-1] != key_shape[1:-1]:
-            raise ValueError("All dimensions of `value` and `key`, except the last one, must be equal. Received: "
-                             f"value_shape={value_shape} and key_shape={key_shape}")
+        query_shape, value_shape, key_shape = input_shapes(query_shape, value_shape, key_shape)
         heads = self._num_heads
         self.query_dense = self._projection(len(query_shape), [heads, self._key_dim], "query")
         build_sublayer(self, self.query_dense, query_shape)
@@ -251,12 +224,7 @@ class MultiHeadAttention(Layer):
         self._dropout_layer = Dropout(rate=self._dropout, dtype=self.dtype_policy, seed=self.seed)
 
     # --- call --------------------------------------------------------------------------------------------
-    @staticmethod
-    def _apply(layer, x):
-        out = layer.call(x)
-        if layer.activity_regularizer is not None:
-            layer._add_activity_loss(out)
-        return out
+    _apply = staticmethod(apply_sublayer)
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False, mask=None):
@@ -286,12 +254,6 @@ class MultiHeadAttention(Layer):
         if return_attention_scores:
             return attention_output, attention_scores
         return attention_output
-
-    def _symbolic_call(self, *args, **kwargs):
-        recorded = len(self._inbound_nodes)
-        outputs = super()._symbolic_call(*args, **kwargs)
-        drop_recorded_mask_placeholder(self, recorded)
-        return outputs
 
     def _compute_attention(self, query, key, value, attention_mask=None, training=None,
                            return_attention_scores=False, use_causal_mask=False):
@@ -346,19 +308,9 @@ class MultiHeadAttention(Layer):
                                 attention_mask=None, use_causal_mask=False):
         """The boolean `(B, T, S)` mask combining the query/value/key masks, the causal and sliding-window
         masks and `attention_mask` (logical AND)."""
-        auto = None
-        if query_mask is not None:
-            auto = query_mask.to(torch.bool).unsqueeze(-1)
-        for m in (value_mask, key_mask):
-            if m is not None:
-                m = m.to(torch.bool).unsqueeze(-2)
-                auto = m if auto is None else auto & m
-        if use_causal_mask:
-            m = self._compute_causal_mask(query, value)
-            auto = m if auto is None else auto & m
-        if self._sliding_window is not None:
-            m = self._compute_sliding_window_mask(query, value)
-            auto = m if auto is None else auto & m
+        auto = combine_masks(
+            query_mask, value_mask, key_mask, self._compute_causal_mask(query, value) if use_causal_mask else None,
+            self._compute_sliding_window_mask(query, value) if self._sliding_window is not None else None)
         if attention_mask is not None:
             attention_mask = attention_mask.to(torch.bool)
         if auto is not None:
@@ -373,18 +325,11 @@ class MultiHeadAttention(Layer):
     def _compute_sliding_window_mask(self, query, value=None):
         q_len = query.shape[1]
         v_len = q_len if value is None else value.shape[1]
-        rows = torch.arange(q_len, device=query.device).reshape(1, q_len, 1)
-        cols = torch.arange(v_len, device=query.device).reshape(1, 1, v_len)
-        return (rows - cols).abs() < self._sliding_window
+        return sliding_window_mask(q_len, v_len, self._sliding_window, query.device)
 
     # --- shapes and config -------------------------------------------------------------------------------
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
-        query_shape = tuple(query_shape)
-        value_shape = tuple(value_shape)
-        key_shape = value_shape if key_shape is None else tuple(key_shape)
-        if value_shape[1:-1] != key_shape[1:-1]:
-            raise ValueError("All dimensions of `value` and `key`, except the last one, must be equal. Received: "
-                             f"value_shape={value_shape} and key_shape={key_shape}")
+        query_shape, value_shape, key_shape = input_shapes(query_shape, value_shape, key_shape)
         if self._output_shape:
             return query_shape[:-1] + tuple(self._output_shape)
         return query_shape

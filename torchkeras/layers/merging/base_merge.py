@@ -25,6 +25,27 @@ def broadcast_shape(shape1, shape2):
     return tuple(out)
 
 
+def check_mask_list(inputs, mask, not_a_list):
+    """Raise unless `mask` is a list with one mask per input (`not_a_list`: the message when it is no list)."""
+    if not isinstance(mask, (tuple, list)):
+        raise ValueError(not_a_list)
+    if not isinstance(inputs, (tuple, list)):
+        raise ValueError(f"`inputs` should be a list. Received: inputs={inputs}")
+    if len(mask) != len(inputs):
+        raise ValueError(
+            f"The lists `inputs` and `mask` should have the same length. Received: inputs={inputs} of length "
+            f"{len(inputs)}, and mask={mask} of length {len(mask)}"
+        )
+
+
+def mask_or(masks):
+    """The elementwise OR of a list of masks."""
+    out = masks[0]
+    for m in masks[1:]:
+        out = torch.logical_or(out, m)
+    return out
+
+
 def _is_list_of_shapes(input_shape):
     return isinstance(input_shape, (list, tuple)) and len(input_shape) > 0 and \
         all(s is None or isinstance(s, (list, tuple)) for s in input_shape)
@@ -36,6 +57,8 @@ class Merge(Layer):
     Inputs of lower rank get size-1 axes inserted after the batch axis, then usual broadcasting applies.
     The output mask (when every input has one) is the OR of the input masks.
     """
+
+    _keras_call_takes_mask = False  # `mask` here only receives torchkeras's mask plumbing
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -78,16 +101,6 @@ class Merge(Layer):
                 masks[i] = None
         return self._merge_function(inputs, masks)
 
-    def _symbolic_call(self, *args, **kwargs):
-        recorded = len(self._inbound_nodes)
-        outputs = super()._symbolic_call(*args, **kwargs)
-        # Keras's merge layers take no `mask` argument (they read masks off their inputs): keep the framework's
-        # `mask=None` placeholder out of the recorded call, so saved configs load in Keras.
-        for node in self._inbound_nodes[recorded:]:
-            if "mask" in node.call_kwargs and node.call_kwargs["mask"] is None:
-                del node.call_kwargs["mask"]
-        return outputs
-
     def compute_output_shape(self, input_shape):
         out = self._output_shape_without_batch(input_shape)
         batch_sizes = {s[0] for s in input_shape if s is not None} - {None}
@@ -97,21 +110,10 @@ class Merge(Layer):
     def compute_mask(self, inputs, mask=None):
         if mask is None:
             return None
-        if not isinstance(mask, (tuple, list)):
-            raise ValueError(f"`mask` should be a list. Received: mask={mask}")
-        if not isinstance(inputs, (tuple, list)):
-            raise ValueError(f"`inputs` should be a list. Received: inputs={inputs}")
-        if len(mask) != len(inputs):
-            raise ValueError(
-                f"The lists `inputs` and `mask` should have the same length. Received: inputs={inputs} of length "
-                f"{len(inputs)}, and mask={mask} of length {len(mask)}"
-            )
+        check_mask_list(inputs, mask, f"`mask` should be a list. Received: mask={mask}")
         if any(m is None for m in mask):
             return None
-        out = mask[0]
-        for m in mask[1:]:
-            out = torch.logical_or(out, m)
-        return out
+        return mask_or(mask)
 
     def get_config(self):
         return super().get_config()

@@ -2,7 +2,7 @@
 import torch
 
 from torchkeras.api_export import keras_export
-from torchkeras.layers.merging.base_merge import Merge
+from torchkeras.layers.merging.base_merge import Merge, check_mask_list, mask_or
 
 
 @keras_export("keras.layers.Concatenate")
@@ -65,15 +65,7 @@ class Concatenate(Merge):
     def compute_mask(self, inputs, mask=None):
         if mask is None:
             return None
-        if not isinstance(mask, (tuple, list)):
-            raise ValueError(f"`mask` should be a list. Received mask={mask}")
-        if not isinstance(inputs, (tuple, list)):
-            raise ValueError(f"`inputs` should be a list. Received: inputs={inputs}")
-        if len(mask) != len(inputs):
-            raise ValueError(
-                f"The lists `inputs` and `mask` should have the same length. Received: inputs={inputs} of length "
-                f"{len(inputs)}, and mask={mask} of length {len(mask)}"
-            )
+        check_mask_list(inputs, mask, f"`mask` should be a list. Received mask={mask}")
         if all(m is None for m in mask):
             return None
         rank = inputs[0].dim()
@@ -82,10 +74,7 @@ class Concatenate(Merge):
             masks = [torch.ones(x.shape[:-1], dtype=torch.bool, device=x.device) if m is None else m.to(torch.bool)
                      for x, m in zip(inputs, mask)]
             if axis == rank - 1:  # joining features: a step is kept if any input keeps it
-                out = masks[0]
-                for m in masks[1:]:
-                    out = torch.logical_or(out, m)
-                return out
+                return mask_or(masks)
             return torch.cat(masks, dim=axis)
         full = []
         for x, m in zip(inputs, mask):

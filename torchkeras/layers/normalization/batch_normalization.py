@@ -10,6 +10,7 @@ from torchkeras.backend import config as backend_config
 from torchkeras.backend import symbolic
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.normalization.affine import add_affine_weights, affine_config
 from torchkeras.layers.normalization.output_dtype import output_dtype
 from torchkeras.layers.normalization.axes import as_channel_view, check_axes_in_bounds, positive_axes
 
@@ -141,18 +142,7 @@ class BatchNormalization(Layer):
         else:  # Keras 2 multi-axis: parameters keep the input's rank, with 1 on the reduced axes.
             shape = tuple(input_shape[i] if i in pos else 1 for i in range(rank))
             self._channel_axis = None
-        if self.scale:
-            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
-                                         trainable=True, autocast=False)
-        else:
-            self.gamma = None
-        if self.center:
-            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint,
-                                        trainable=True, autocast=False)
-        else:
-            self.beta = None
+        add_affine_weights(self, shape, scale=self.scale, center=self.center)
         self.moving_mean = self.add_weight(shape=shape, name="moving_mean", initializer=self.moving_mean_initializer,
                                            trainable=False, autocast=False)
         self.moving_variance = self.add_weight(shape=shape, name="moving_variance",
@@ -332,14 +322,8 @@ class BatchNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
-            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **affine_config(self, moving_mean_initializer=initializers.serialize(self.moving_mean_initializer),
+                            moving_variance_initializer=initializers.serialize(self.moving_variance_initializer)),
             "synchronized": self.synchronized,
             "renorm": self.renorm,
             "renorm_clipping": self.renorm_clipping,

@@ -6,6 +6,7 @@ from torchkeras import constraints, initializers, regularizers
 from torchkeras.api_export import keras_export
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.normalization.affine import add_affine_weights, affine_config
 from torchkeras.layers.normalization.output_dtype import output_dtype
 from torchkeras.layers.normalization.axes import check_axes_in_bounds
 
@@ -59,18 +60,7 @@ class GroupNormalization(Layer):
         if dim % self.groups != 0:
             raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number of channels ({dim}).")
         self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: dim})
-        if self.scale:
-            self.gamma = self.add_weight(shape=(dim,), name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
-                                         autocast=False)
-        else:
-            self.gamma = None
-        if self.center:
-            self.beta = self.add_weight(shape=(dim,), name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint,
-                                        autocast=False)
-        else:
-            self.beta = None
+        add_affine_weights(self, (dim,), scale=self.scale, center=self.center)
         self.built = True
 
     def call(self, inputs):
@@ -102,11 +92,6 @@ class GroupNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **affine_config(self),
         })
         return config

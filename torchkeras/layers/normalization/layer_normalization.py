@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torchkeras import constraints, initializers, regularizers
 from torchkeras.api_export import keras_export
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.normalization.affine import add_affine_weights, affine_config
 from torchkeras.layers.normalization.output_dtype import output_dtype
 from torchkeras.layers.normalization.axes import check_axes_in_bounds, is_trailing, positive_axes
 
@@ -66,18 +67,8 @@ class LayerNormalization(Layer):
                 f"The normalized axes {self.axis} of the input to LayerNormalization must have a defined size. "
                 f"Received input shape {input_shape}."
             )
-        if self.scale or self.rms_scaling:
-            self.gamma = self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
-                                         trainable=True, autocast=False)
-        else:
-            self.gamma = None
-        if self.center and not self.rms_scaling:
-            self.beta = self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint,
-                                        trainable=True, autocast=False)
-        else:
-            self.beta = None
+        add_affine_weights(self, shape, scale=self.scale or self.rms_scaling,
+                           center=self.center and not self.rms_scaling)
         self._norm_axes = positive_axes(self.axis, len(input_shape))
         self.built = True
 
@@ -122,11 +113,6 @@ class LayerNormalization(Layer):
             "center": self.center,
             "scale": self.scale,
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **affine_config(self),
         })
         return config

@@ -9,6 +9,7 @@ sequences the RNN layer uses two faster entry points instead:
   one matmul, then only the recurrent part per step.
 """
 import torch
+import torch.nn.functional as F
 
 from torchkeras import activations, constraints, initializers, regularizers
 from torchkeras import random as keras_random
@@ -17,6 +18,7 @@ from torchkeras.layers.layer import Layer
 from torchkeras.layers.recurrent import rnn_utils
 from torchkeras.layers.recurrent.dropout_rnn_cell import DropoutRNNCell
 from torchkeras.layers.recurrent.dropout_rnn_cell import clip_rate
+from torchkeras.layers.recurrent.fused import FusedSpec
 
 
 def check_units(units):
@@ -80,6 +82,12 @@ class BaseRNNCell(Layer, DropoutRNNCell):
         self.bias = self.add_weight(shape=shape, name="bias", initializer=initializer or self.bias_initializer,
                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint)
 
+    def _set_implementation(self, implementation, gates):
+        """Keras's `implementation` of a gated cell: 1 (forced by recurrent dropout) draws a dropout mask per gate."""
+        self.implementation = 1 if self.recurrent_dropout != 0.0 else implementation
+        if self.implementation == 1:
+            self.dropout_mask_count = gates
+
     def _compute_dtype(self):
         return rnn_utils.compute_torch_dtype(self)
 
@@ -114,6 +122,46 @@ class BaseRNNCell(Layer, DropoutRNNCell):
         self.reset_dropout_mask()
         self.reset_recurrent_dropout_mask()
 
+    # --- sequence-level paths ------------------------------------------------------------------------------
+    def _gated_fused_ok(self, training):
+        """Whether a gated cell (LSTM, GRU) can run torch's fused kernel: tanh and sigmoid activations and,
+        while training, neither recurrent dropout nor per-gate input dropout masks."""
+        if not (rnn_utils.is_tanh(self.activation) and rnn_utils.is_sigmoid(self.recurrent_activation)):
+            return False
+        if training and 0.0 < self.recurrent_dropout < 1.0:
+            return False
+        return not (training and 0.0 < self.dropout < 1.0 and getattr(self, "dropout_mask_count", None) is not None)
+
+    def _fused_spec(self, kind, input_mask):
+        """The weights for torch's fused `kind` kernel, whose gate order is Keras's (SimpleRNN, LSTM)."""
+        dtype = self._compute_dtype()
+        kernel = rnn_utils.weight(self.kernel, dtype).t()
+        recurrent = rnn_utils.weight(self.recurrent_kernel, dtype).t()
+        if self.bias is None:
+            return FusedSpec(kind, [kernel, recurrent], False, self.units, input_mask)
+        bias = rnn_utils.weight(self.bias, dtype)
+        return FusedSpec(kind, [kernel, recurrent, bias, self._zeros(bias.shape[0], bias)], True, self.units,
+                         input_mask)
+
+    def _input_bias(self, dtype):
+        return None if self.bias is None else rnn_utils.weight(self.bias, dtype)
+
+    def project_inputs(self, inputs, training=False):
+        """`inputs @ kernel + bias` for every timestep at once (with the input dropout masks)."""
+        dtype = self._compute_dtype()
+        kernel = rnn_utils.weight(self.kernel, dtype)
+        bias = self._input_bias(dtype)
+        masks = self._input_masks(training)
+        if masks is None:
+            return F.linear(inputs, kernel.t(), bias)
+        if not isinstance(masks, (list, tuple)):
+            return F.linear(masked_inputs(inputs, masks, 0), kernel.t(), bias)
+        u = self.units
+        return torch.cat([
+            F.linear(masked_inputs(inputs, masks, k), kernel[:, k * u:(k + 1) * u].t(),
+                     None if bias is None else bias[k * u:(k + 1) * u])
+            for k in range(kernel.shape[1] // u)], dim=-1)
+
     # --- Keras API ----------------------------------------------------------------------------------------
     def get_initial_state(self, batch_size=None):
         from torchkeras.backend.device import get_device
@@ -124,31 +172,6 @@ class BaseRNNCell(Layer, DropoutRNNCell):
 
     def compute_output_shape(self, inputs_shape, states_shape=None):
         return tuple(inputs_shape[:-1]) + (self.units,)
-
-    def _base_config(self):
-        return {
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-        }
-
-    def _weights_config(self):
-        return {
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-        }
-
-    def _penalties_config(self):
-        return {
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-        }
 
 
 def masked_inputs(x, masks, k):

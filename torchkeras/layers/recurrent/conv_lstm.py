@@ -17,6 +17,8 @@ from torchkeras.layers.recurrent import rnn_utils
 from torchkeras.layers.recurrent.dropout_rnn_cell import DropoutRNNCell
 from torchkeras.layers.recurrent.dropout_rnn_cell import clip_rate
 from torchkeras.layers.recurrent.rnn import RNN
+from torchkeras.layers.recurrent.weights_config import initializers_config
+from torchkeras.layers.recurrent.weights_config import penalties_config
 from torchkeras.utils import tree
 
 
@@ -111,11 +113,7 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         self.built = True
 
     def _forget_bias_initializer(self, shape, dtype=None):
-        f = self.filters
-        parts = [rnn_utils.to_tensor(self.bias_initializer((f,), dtype=dtype)),
-                 rnn_utils.to_tensor(initializers.get("ones")((f,), dtype=dtype)),
-                 rnn_utils.to_tensor(self.bias_initializer((2 * f,), dtype=dtype))]
-        return torch.cat([p.to(parts[0].device) for p in parts])
+        return rnn_utils.forget_gate_bias(self.bias_initializer, self.filters, dtype)
 
     def _dtype(self):
         return rnn_utils.compute_torch_dtype(self)
@@ -228,18 +226,9 @@ def _conv_lstm_config(obj):
         "activation": activations.serialize(obj.activation),
         "recurrent_activation": activations.serialize(obj.recurrent_activation),
         "use_bias": obj.use_bias,
-        "kernel_initializer": initializers.serialize(obj.kernel_initializer),
-        "recurrent_initializer": initializers.serialize(obj.recurrent_initializer),
-        "bias_initializer": initializers.serialize(obj.bias_initializer),
+        **initializers_config(obj),
         "unit_forget_bias": obj.unit_forget_bias,
-        "kernel_regularizer": regularizers.serialize(obj.kernel_regularizer),
-        "recurrent_regularizer": regularizers.serialize(obj.recurrent_regularizer),
-        "bias_regularizer": regularizers.serialize(obj.bias_regularizer),
-        "kernel_constraint": constraints.serialize(obj.kernel_constraint),
-        "recurrent_constraint": constraints.serialize(obj.recurrent_constraint),
-        "bias_constraint": constraints.serialize(obj.bias_constraint),
-        "dropout": obj.dropout,
-        "recurrent_dropout": obj.recurrent_dropout,
+        **penalties_config(obj),
     }
 
 
@@ -272,9 +261,6 @@ class ConvLSTM(RNN):
                          go_backwards=go_backwards, stateful=stateful, activity_regularizer=activity_regularizer,
                          **kwargs)
         self.input_spec = InputSpec(ndim=rank + 3)
-
-    def call(self, sequences, initial_state=None, mask=None, training=False):
-        return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         sequences_shape = tuple(sequences_shape)

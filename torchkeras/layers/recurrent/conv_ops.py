@@ -1,13 +1,18 @@
-"""N-d convolutions with Keras-layout kernels, for the ConvLSTM cells.
+"""N-d convolutions with Keras-layout kernels, for the ConvLSTM cells, and their arguments' checks.
 
 Kernels are `(*kernel_size, in, out)`; torch wants `(out, in, *kernel_size)`: a permuted view. channels_last
-inputs are permuted to a channels-first *view* (no copy), convolved, and permuted back.
+inputs are permuted to a channels-first *view* (no copy), convolved, and permuted back. The window geometry is
+`torchkeras.ops.conv_geometry`'s.
 """
-import math
-
 import torch.nn.functional as F
 
-_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+from torchkeras.ops.conv_geometry import CONV
+from torchkeras.ops.conv_geometry import flat_pad
+from torchkeras.ops.conv_geometry import same_paddings
+from torchkeras.ops.conv_geometry import to_channels_first
+from torchkeras.ops.conv_geometry import to_channels_last
+from torchkeras.ops.conv_geometry import torch_conv_kernel
+from torchkeras.ops.conv_geometry import torch_padding
 
 
 def standardize_tuple(value, n, name, allow_zero=False):
@@ -51,35 +56,21 @@ def output_length(size, kernel, stride, padding, dilation):
     return (size - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def _same_pads(spatial, kernel_size, strides, dilation_rate):
-    pads = []
-    for size, k, s, d in zip(spatial, kernel_size, strides, dilation_rate):
-        effective = (k - 1) * d + 1
-        out = math.ceil(size / s)
-        total = max((out - 1) * s + effective - size, 0)
-        pads.append((total // 2, total - total // 2))
-    return pads
-
-
 def conv(x, kernel, strides, padding, dilation_rate, data_format, bias=None):
     """Convolve `x` (batch, *spatial, channels) or channels_first, with a Keras-layout `kernel`."""
     rank = kernel.dim() - 2
-    weight = kernel.permute(rank + 1, rank, *range(rank))
     if data_format == "channels_last":
-        x = x.permute(0, rank + 1, *range(1, rank + 1))
+        x = to_channels_first(x)
     pad = 0
     if padding == "same":
-        pads = _same_pads(x.shape[2:], kernel.shape[:rank], strides, dilation_rate)
-        if all(a == b for a, b in pads):
-            pad = [a for a, _ in pads]
-        else:
-            flat = []
-            for a, b in reversed(pads):
-                flat.extend((a, b))
-            x = F.pad(x, flat)
-    out = _CONV[rank](x, weight, bias, stride=strides, padding=pad, dilation=dilation_rate)
+        pads = same_paddings(x.shape[2:], kernel.shape[:rank], strides, dilation_rate)
+        pad = torch_padding(pads)
+        if pad is None:
+            pad = 0
+            x = F.pad(x, flat_pad(pads))
+    out = CONV[rank](x, torch_conv_kernel(kernel), bias, stride=strides, padding=pad, dilation=dilation_rate)
     if data_format == "channels_last":
-        out = out.permute(0, *range(2, rank + 2), 1)
+        out = to_channels_last(out)
     return out
 
 

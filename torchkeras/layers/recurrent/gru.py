@@ -7,9 +7,8 @@ Weights: `kernel (input_dim, 3 * units)`, `recurrent_kernel (units, 3 * units)`,
 `reset_after=False` it multiplies the state before the projection (`ĥ = tanh(x W_h + b_h + (r * h) R_h)`).
 """
 import torch
-import torch.nn.functional as F
 
-from torchkeras import activations, constraints, initializers, regularizers
+from torchkeras import activations
 from torchkeras.api_export import keras_export
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
@@ -18,6 +17,8 @@ from torchkeras.layers.recurrent.base_cell import BaseRNNCell
 from torchkeras.layers.recurrent.base_cell import masked_inputs
 from torchkeras.layers.recurrent.fused import FusedSpec
 from torchkeras.layers.recurrent.rnn import RNN
+from torchkeras.layers.recurrent.weights_config import initializers_config
+from torchkeras.layers.recurrent.weights_config import penalties_config
 
 
 def _zrh_to_rzn(w, units, dim):
@@ -44,11 +45,7 @@ class GRUCell(BaseRNNCell):
                          dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.reset_after = reset_after
-        self.implementation = implementation
-        if self.recurrent_dropout != 0.0:
-            self.implementation = 1
-        if self.implementation == 1:
-            self.dropout_mask_count = 3
+        self._set_implementation(implementation, 3)
         self.state_size = self.units
         self.output_size = self.units
 
@@ -68,17 +65,9 @@ class GRUCell(BaseRNNCell):
 
     # --- sequence-level paths ------------------------------------------------------------------------------
     def fused_spec(self, training):
-        if not self.reset_after:
+        if not (self.reset_after and self._gated_fused_ok(training)):
             return None
-        if not (rnn_utils.is_tanh(self.activation) and rnn_utils.is_sigmoid(self.recurrent_activation)):
-            return None
-        if training and 0.0 < self.recurrent_dropout < 1.0:
-            return None
-        input_mask = None
-        if training and 0.0 < self.dropout < 1.0:
-            if getattr(self, "dropout_mask_count", None) is not None:
-                return None
-            input_mask = getattr(self, "_dropout_mask", None)
+        input_mask = self._input_masks(training)
         dtype = self._compute_dtype()
         u = self.units
         kernel = _zrh_to_rzn(rnn_utils.weight(self.kernel, dtype), u, 1).t()
@@ -89,21 +78,8 @@ class GRUCell(BaseRNNCell):
         return FusedSpec("gru", [kernel, recurrent, _zrh_to_rzn(input_bias, u, 0), _zrh_to_rzn(recurrent_bias, u, 0)],
                          True, u, input_mask)
 
-    def project_inputs(self, inputs, training=False):
-        """`inputs @ kernel + input_bias` for every timestep at once (with the input dropout masks)."""
-        dtype = self._compute_dtype()
-        kernel = rnn_utils.weight(self.kernel, dtype)
-        input_bias, _ = self._biases(dtype)
-        masks = self._input_masks(training)
-        if masks is None:
-            return F.linear(inputs, kernel.t(), input_bias)
-        if not isinstance(masks, (list, tuple)):
-            return F.linear(masked_inputs(inputs, masks, 0), kernel.t(), input_bias)
-        u = self.units
-        return torch.cat([
-            F.linear(masked_inputs(inputs, masks, k), kernel[:, k * u:(k + 1) * u].t(),
-                     None if input_bias is None else input_bias[k * u:(k + 1) * u])
-            for k in range(3)], dim=-1)
+    def _input_bias(self, dtype):
+        return self._biases(dtype)[0]
 
     def step(self, projected, states, training=False):
         h_tm1 = states[0] if isinstance(states, (list, tuple)) else states
@@ -157,8 +133,8 @@ class GRUCell(BaseRNNCell):
             "activation": activations.serialize(self.activation),
             "recurrent_activation": activations.serialize(self.recurrent_activation),
             "use_bias": self.use_bias,
-            **self._weights_config(),
-            **self._penalties_config(),
+            **initializers_config(self),
+            **penalties_config(self),
             "reset_after": self.reset_after,
             "seed": self.seed,
         })
@@ -202,9 +178,6 @@ class GRU(RNN):
         self.input_spec = InputSpec(ndim=3)
         self.use_cudnn = rnn_utils.check_use_cudnn(use_cudnn)
 
-    def call(self, sequences, initial_state=None, mask=None, training=False):
-        return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
-
     def get_config(self):
         config = super().get_config()
         del config["cell"]
@@ -213,18 +186,8 @@ class GRU(RNN):
             "activation": activations.serialize(self.activation),
             "recurrent_activation": activations.serialize(self.recurrent_activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
+            **initializers_config(self),
+            **penalties_config(self, activity=True),
             "reset_after": self.reset_after,
             "seed": self.cell.seed,
         })

@@ -5,17 +5,17 @@ blocks are i, f, c, o (torch's i, f, g, o). With `z = x W + h R + b`: `i, f, o =
 `c' = f * c + i * tanh(z_c)`, `h' = o * tanh(c')`.
 """
 import torch
-import torch.nn.functional as F
 
-from torchkeras import activations, constraints, initializers, regularizers
+from torchkeras import activations
 from torchkeras.api_export import keras_export
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.recurrent import rnn_utils
 from torchkeras.layers.recurrent.base_cell import BaseRNNCell
 from torchkeras.layers.recurrent.base_cell import masked_inputs
-from torchkeras.layers.recurrent.fused import FusedSpec
 from torchkeras.layers.recurrent.rnn import RNN
+from torchkeras.layers.recurrent.weights_config import initializers_config
+from torchkeras.layers.recurrent.weights_config import penalties_config
 
 
 @keras_export("keras.layers.LSTMCell")
@@ -40,11 +40,7 @@ class LSTMCell(BaseRNNCell):
                          dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = unit_forget_bias
-        self.implementation = implementation
-        if self.recurrent_dropout != 0.0:
-            self.implementation = 1
-        if self.implementation == 1:
-            self.dropout_mask_count = 4
+        self._set_implementation(implementation, 4)
         self.state_size = [self.units, self.units]
         self.output_size = self.units
 
@@ -55,48 +51,13 @@ class LSTMCell(BaseRNNCell):
         self.built = True
 
     def _forget_bias_initializer(self, shape, dtype=None):
-        u = self.units
-        parts = [rnn_utils.to_tensor(self.bias_initializer((u,), dtype=dtype)),
-                 rnn_utils.to_tensor(initializers.get("ones")((u,), dtype=dtype)),
-                 rnn_utils.to_tensor(self.bias_initializer((2 * u,), dtype=dtype))]
-        device = parts[0].device
-        return torch.cat([p.to(device) for p in parts])
+        return rnn_utils.forget_gate_bias(self.bias_initializer, self.units, dtype)
 
     # --- sequence-level paths ------------------------------------------------------------------------------
     def fused_spec(self, training):
-        if not (rnn_utils.is_tanh(self.activation) and rnn_utils.is_sigmoid(self.recurrent_activation)):
+        if not self._gated_fused_ok(training):
             return None
-        if training and 0.0 < self.recurrent_dropout < 1.0:
-            return None
-        input_mask = None
-        if training and 0.0 < self.dropout < 1.0:
-            if getattr(self, "dropout_mask_count", None) is not None:
-                return None
-            input_mask = getattr(self, "_dropout_mask", None)
-        dtype = self._compute_dtype()
-        kernel = rnn_utils.weight(self.kernel, dtype).t()
-        recurrent = rnn_utils.weight(self.recurrent_kernel, dtype).t()
-        if self.bias is None:
-            return FusedSpec("lstm", [kernel, recurrent], False, self.units, input_mask)
-        bias = rnn_utils.weight(self.bias, dtype)
-        return FusedSpec("lstm", [kernel, recurrent, bias, self._zeros(4 * self.units, bias)], True, self.units,
-                         input_mask)
-
-    def project_inputs(self, inputs, training=False):
-        """`inputs @ kernel + bias` for every timestep at once (with the input dropout masks)."""
-        dtype = self._compute_dtype()
-        kernel = rnn_utils.weight(self.kernel, dtype)
-        bias = None if self.bias is None else rnn_utils.weight(self.bias, dtype)
-        masks = self._input_masks(training)
-        if masks is None:
-            return F.linear(inputs, kernel.t(), bias)
-        if not isinstance(masks, (list, tuple)):
-            return F.linear(masked_inputs(inputs, masks, 0), kernel.t(), bias)
-        u = self.units
-        return torch.cat([
-            F.linear(masked_inputs(inputs, masks, k), kernel[:, k * u:(k + 1) * u].t(),
-                     None if bias is None else bias[k * u:(k + 1) * u])
-            for k in range(4)], dim=-1)
+        return self._fused_spec("lstm", self._input_masks(training))
 
     def step(self, projected, states, training=False):
         """One step from the projected inputs: `(h', [h', c'])`."""
@@ -133,8 +94,8 @@ class LSTMCell(BaseRNNCell):
             "recurrent_activation": activations.serialize(self.recurrent_activation),
             "use_bias": self.use_bias,
             "unit_forget_bias": self.unit_forget_bias,
-            **self._weights_config(),
-            **self._penalties_config(),
+            **initializers_config(self),
+            **penalties_config(self),
             "seed": self.seed,
         })
         return config
@@ -177,9 +138,6 @@ class LSTM(RNN):
         self.input_spec = InputSpec(ndim=3)
         self.use_cudnn = rnn_utils.check_use_cudnn(use_cudnn)
 
-    def call(self, sequences, initial_state=None, mask=None, training=False):
-        return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
-
     def get_config(self):
         config = super().get_config()
         del config["cell"]
@@ -188,19 +146,9 @@ class LSTM(RNN):
             "activation": activations.serialize(self.activation),
             "recurrent_activation": activations.serialize(self.recurrent_activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
+            **initializers_config(self),
             "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
+            **penalties_config(self, activity=True),
             "seed": self.cell.seed,
         })
         return config

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from torchkeras import activations
+from torchkeras import initializers
 from torchkeras.backend import naming
 
 _TANH = (activations.tanh, torch.tanh, torch.nn.functional.tanh)
@@ -137,6 +138,14 @@ def check_use_cudnn(use_cudnn):
             f"Received: use_cudnn={use_cudnn}"
         )
     return use_cudnn
+
+
+def forget_gate_bias(bias_initializer, n, dtype=None):
+    """An LSTM bias `(4 * n,)` for `unit_forget_bias=True`: `bias_initializer` for the gates i, c, o, ones for f."""
+    parts = [to_tensor(bias_initializer((n,), dtype=dtype)),
+             to_tensor(initializers.get("ones")((n,), dtype=dtype)),
+             to_tensor(bias_initializer((2 * n,), dtype=dtype))]
+    return torch.cat([p.to(parts[0].device) for p in parts])
 
 
 def to_tensor(value, dtype=None):

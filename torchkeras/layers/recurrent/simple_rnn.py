@@ -2,17 +2,16 @@
 
 Weights: `kernel (input_dim, units)`, `recurrent_kernel (units, units)`, `bias (units,)`.
 """
-import torch.nn.functional as F
-
-from torchkeras import activations, constraints, initializers, regularizers
+from torchkeras import activations
 from torchkeras.api_export import keras_export
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.recurrent import rnn_utils
 from torchkeras.layers.recurrent.base_cell import BaseRNNCell
 from torchkeras.layers.recurrent.base_cell import masked_inputs
-from torchkeras.layers.recurrent.fused import FusedSpec
 from torchkeras.layers.recurrent.rnn import RNN
+from torchkeras.layers.recurrent.weights_config import initializers_config
+from torchkeras.layers.recurrent.weights_config import penalties_config
 
 
 @keras_export("keras.layers.SimpleRNNCell")
@@ -54,24 +53,7 @@ class SimpleRNNCell(BaseRNNCell):
             return None
         if self._recurrent_masks(training) is not None:
             return None
-        dtype = self._compute_dtype()
-        kernel = rnn_utils.weight(self.kernel, dtype).t()
-        recurrent = rnn_utils.weight(self.recurrent_kernel, dtype).t()
-        input_mask = self._input_masks(training)
-        if self.bias is None:
-            return FusedSpec(kind, [kernel, recurrent], False, self.units, input_mask)
-        bias = rnn_utils.weight(self.bias, dtype)
-        return FusedSpec(kind, [kernel, recurrent, bias, self._zeros(self.units, bias)], True, self.units,
-                         input_mask)
-
-    def project_inputs(self, inputs, training=False):
-        dtype = self._compute_dtype()
-        kernel = rnn_utils.weight(self.kernel, dtype)
-        bias = None if self.bias is None else rnn_utils.weight(self.bias, dtype)
-        masks = self._input_masks(training)
-        if masks is not None:
-            inputs = masked_inputs(inputs, masks, 0)
-        return F.linear(inputs, kernel.t(), bias)
+        return self._fused_spec(kind, self._input_masks(training))
 
     def step(self, projected, states, training=False):
         h_tm1 = states[0] if isinstance(states, (list, tuple)) else states
@@ -95,8 +77,8 @@ class SimpleRNNCell(BaseRNNCell):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            **self._weights_config(),
-            **self._penalties_config(),
+            **initializers_config(self),
+            **penalties_config(self),
             "seed": self.seed,
         })
         return config
@@ -138,9 +120,6 @@ class SimpleRNN(RNN):
                          activity_regularizer=activity_regularizer, **kwargs)
         self.input_spec = InputSpec(ndim=3)
 
-    def call(self, sequences, initial_state=None, mask=None, training=False):
-        return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
-
     def get_config(self):
         config = super().get_config()
         del config["cell"]
@@ -148,18 +127,8 @@ class SimpleRNN(RNN):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
+            **initializers_config(self),
+            **penalties_config(self, activity=True),
         })
         return config
 

@@ -41,8 +41,12 @@ class BaseSpatialDropout(Layer):
         return input_shape
 
     def get_config(self):
-        # Keras writes this short config (dtype as a plain string, no `trainable`).
-        return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self.dtype}
+        # Keras writes this short config (dtype as a plain string, no `trainable`), and the 2D/3D layers'
+        # `data_format`.
+        config = {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self.dtype}
+        if self.rank > 1:
+            config["data_format"] = self.data_format
+        return config
 
 
 @keras_export("keras.layers.SpatialDropout1D")
@@ -64,11 +68,6 @@ class SpatialDropout2D(BaseSpatialDropout):
     def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
         super().__init__(rate, seed=seed, name=name, dtype=dtype, data_format=data_format, **kwargs)
 
-    def get_config(self):
-        config = super().get_config()
-        config["data_format"] = self.data_format
-        return config
-
 
 @keras_export("keras.layers.SpatialDropout3D")
 class SpatialDropout3D(BaseSpatialDropout):
@@ -78,8 +77,3 @@ class SpatialDropout3D(BaseSpatialDropout):
 
     def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
         super().__init__(rate, seed=seed, name=name, dtype=dtype, data_format=data_format, **kwargs)
-
-    def get_config(self):
-        config = super().get_config()
-        config["data_format"] = self.data_format
-        return config
