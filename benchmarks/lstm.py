@@ -44,15 +44,15 @@ def bce(y, p):
 def hand_loop(x, y, epochs, device):
     torch.manual_seed(0)
     embeddings = torch.empty(VOCAB, EMBED, device=device).uniform_(-0.05, 0.05).requires_grad_()
+    # torch's own layouts, as nn.LSTM and nn.Linear store them: (4*units, in), (4*units, units), (out, in)
     limit = math.sqrt(6 / (EMBED + 4 * UNITS))
-    kernel = torch.empty(EMBED, 4 * UNITS, device=device).uniform_(-limit, limit).requires_grad_()
-    recurrent = torch.nn.init.orthogonal_(torch.empty(4 * UNITS, UNITS, device=device)).t().contiguous()
-    recurrent.requires_grad_()
+    kernel = torch.empty(4 * UNITS, EMBED, device=device).uniform_(-limit, limit).requires_grad_()
+    recurrent = torch.nn.init.orthogonal_(torch.empty(4 * UNITS, UNITS, device=device)).requires_grad_()
     bias = torch.zeros(4 * UNITS, device=device)
     bias[UNITS:2 * UNITS] = 1.0
     bias.requires_grad_()
     limit = math.sqrt(6 / (UNITS + 1))
-    dense_kernel = torch.empty(UNITS, 1, device=device).uniform_(-limit, limit).requires_grad_()
+    dense_kernel = torch.empty(1, UNITS, device=device).uniform_(-limit, limit).requires_grad_()
     dense_bias = torch.zeros(1, device=device, requires_grad=True)
     params = [embeddings, kernel, recurrent, bias, dense_kernel, dense_bias]
     opt = torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), foreach=True)
@@ -70,9 +70,9 @@ def hand_loop(x, y, epochs, device):
             xb, yb = x.index_select(0, idx), y.index_select(0, idx)
             h = F.embedding(xb, embeddings)
             h0 = torch.zeros(1, xb.shape[0], UNITS, device=device)
-            out, _, _ = torch._VF.lstm(h, (h0, h0), [kernel.t(), recurrent.t(), bias, zero_bias], True, 1, 0.0,
+            out, _, _ = torch._VF.lstm(h, (h0, h0), [kernel, recurrent, bias, zero_bias], True, 1, 0.0,
                                        True, False, True)
-            p = torch.sigmoid(F.linear(out[:, -1], dense_kernel.t(), dense_bias))
+            p = torch.sigmoid(F.linear(out[:, -1], dense_kernel, dense_bias))
             loss = bce(yb, p)
             total += loss.detach() * xb.shape[0]
             loss.backward()

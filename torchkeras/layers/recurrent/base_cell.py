@@ -19,6 +19,7 @@ from torchkeras.layers.recurrent import rnn_utils
 from torchkeras.layers.recurrent.dropout_rnn_cell import DropoutRNNCell
 from torchkeras.layers.recurrent.dropout_rnn_cell import clip_rate
 from torchkeras.layers.recurrent.fused import FusedSpec
+from torchkeras.layers.weight_layout import store_transposed
 
 
 def check_units(units):
@@ -74,6 +75,8 @@ class BaseRNNCell(Layer, DropoutRNNCell):
         self.recurrent_kernel = self.add_weight(
             shape=(self.units, width), name="recurrent_kernel", initializer=self.recurrent_initializer,
             regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
+        store_transposed(self.kernel)  # torch's fused kernels take `kernel.t()`: now without a copy
+        store_transposed(self.recurrent_kernel)
 
     def _add_bias(self, shape, initializer=None):
         if not self.use_bias:
