@@ -16,21 +16,9 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from keras_math import cce, keras_adam_step
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
-
-
-def keras_adam_step(opt, t):
-    # torch.optim.Adam adds eps to sqrt(v_hat); Keras adds it to sqrt(v). Scaling eps per step makes them equal.
-    for group in opt.param_groups:
-        group["eps"] = 1e-7 / math.sqrt(1 - 0.999 ** t)
-    opt.step()
-
-
-def cce(y, p):
-    p = p / p.sum(dim=-1, keepdim=True)
-    p = p.clamp(1e-7, 1 - 1e-7)
-    return -(y * p.log()).sum(dim=-1).mean()
 
 
 def mse(y, p):

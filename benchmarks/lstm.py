@@ -23,17 +23,11 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from keras_math import keras_adam_step
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
 VOCAB, EMBED, UNITS, SEQ, BATCH = 20000, 128, 128, 80, 32
-
-
-def keras_adam_step(opt, t):
-    # torch.optim.Adam adds eps to sqrt(v_hat); Keras adds it to sqrt(v). Scaling eps per step makes them equal.
-    for group in opt.param_groups:
-        group["eps"] = 1e-7 / math.sqrt(1 - 0.999 ** t)
-    opt.step()
 
 
 def bce(y, p):
