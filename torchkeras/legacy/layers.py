@@ -88,7 +88,8 @@ class Highway(Layer):
     def __init__(self, init="glorot_uniform", activation=None, weights=None, W_regularizer=None, b_regularizer=None,
                  activity_regularizer=None, W_constraint=None, b_constraint=None, bias=True, input_dim=None,
                  **kwargs):
-        warn_once("keras.layers.Highway", "two Dense layers, t = sigmoid(x W_carry + b_carry), t * f(x W + b) + (1 - t) * x",
+        warn_once("keras.layers.Highway",
+                  "two Dense layers: t = sigmoid(x W_carry + b_carry), then t * f(x W + b) + (1 - t) * x",
                   what="a Keras 1 layer (Keras 2 kept it as a deprecated legacy layer)")
         if kwargs.pop("transform_bias", None) is not None:
             warnings.warn("`transform_bias` argument is deprecated and has been removed.", stacklevel=2)
