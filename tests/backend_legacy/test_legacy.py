@@ -169,6 +169,9 @@ def test_switch_and_phases():
     check(K.in_train_phase(lambda: A, B, training=True), A)
     check(K.in_train_phase(A, B, training=0), B)
     check(K.in_test_phase(A, B, training=False), A)
+    from torchkeras.utils import keras2_paths
+
+    keras2_paths._WARNED.discard("keras.backend.set_learning_phase")  # it warns once per process
     with pytest.warns(DeprecationWarning, match="training=True/False"):
         K.set_learning_phase(1)
     assert K.learning_phase() == 1
