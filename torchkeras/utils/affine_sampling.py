@@ -52,8 +52,10 @@ def _sample_index(k, n, mode):
 
 
 def _to_dtype(values, dtype):
-    if np.issubdtype(dtype, np.integer):
+    if np.issubdtype(dtype, np.integer):  # rounded half away from zero, saturated to the type's range
         values = np.where(values >= 0, np.floor(values + 0.5), np.ceil(values - 0.5))
+        info = np.iinfo(dtype)
+        values = np.clip(values, info.min, info.max)
     return values.astype(dtype)
 
 
