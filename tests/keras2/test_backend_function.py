@@ -238,3 +238,20 @@ def test_neural_style_transfer_pattern():
     (g,) = torch.autograd.grad(total, xt)
     np.testing.assert_allclose(float(loss_value), float(total), rtol=1e-5)
     np.testing.assert_allclose(grad_value, g.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_input_with_a_constant_tensor_is_fed_by_k_function():
+    """Keras 2's `Input(tensor=K.variable(...))` (neural_doodle's masks): a graph input with a fixed value."""
+    masks = K.concatenate([K.variable(np.ones((1, 4, 4, 2))), K.variable(np.zeros((1, 4, 4, 2)))], axis=0)
+    mask_input = layers.Input(tensor=masks, shape=(None, None, None), name="mask_input")
+    assert mask_input.shape == (2, 4, 4, 2)
+    pooled = layers.AveragePooling2D(2, name="mask_pool")(mask_input)
+    image = K.placeholder((2, 4, 4, 2))
+    loss = K.sum(layers.AveragePooling2D(2)(image) * pooled)
+    f = K.function([image], [loss, K.gradients(loss, image)[0]])
+    x = RNG.random((2, 4, 4, 2)).astype("float32")
+    loss_value, grad_value = f([x])
+    np.testing.assert_allclose(float(loss_value), x[0].reshape(2, 2, 2, 2, 2).mean((1, 3)).sum(), rtol=1e-5)
+    np.testing.assert_allclose(grad_value, np.concatenate([np.full((1, 4, 4, 2), 0.25), np.zeros((1, 4, 4, 2))]))
+    model = torchkeras.Model(mask_input, pooled)
+    assert model.predict(np.ones((2, 4, 4, 2)), verbose=0).shape == (2, 2, 2, 2)

@@ -77,6 +77,35 @@ def learning_phase_scope(value):
         phase_state.GLOBAL[0] = previous
 
 
+def constant_input_value(value):
+    """The value behind Keras 2's `Input(tensor=<value>)`: a tensor (a variable stays a variable, so later
+    `K.set_value` calls are seen), fed by `K.function` whenever a graph needs that input."""
+    if isinstance(value, torch.Tensor):
+        return value
+    from torchkeras import ops
+
+    return ops.convert_to_tensor(np.asarray(value))
+
+
+def _constant_inputs(tensors):
+    """The `Input(tensor=<value>)` inputs that `tensors` are computed from."""
+    from torchkeras.layers.core.input_layer import InputLayer
+
+    found, seen, stack = [], set(), [t for t in tensors if isinstance(t, KerasTensor)]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen or t._keras_history is None:
+            continue
+        seen.add(id(t))
+        op, index, _ = t._keras_history
+        if isinstance(op, InputLayer):
+            if getattr(op, "_constant_value", None) is not None:
+                found.append(t)
+            continue
+        stack.extend(op._inbound_nodes[index].input_tensors)
+    return found
+
+
 def is_learning_phase(x):
     return bool(_LEARNING_PHASE) and x is _LEARNING_PHASE[0]
 
@@ -270,6 +299,9 @@ class Function:
         graph_inputs = list(self.inputs)
         if self._phase_index is None:
             graph_inputs.append(learning_phase_tensor())  # its default (0) feeds expressions that use it
+        given = {id(x) for x in graph_inputs}
+        self._constants = [t for t in _constant_inputs(symbolic) if id(t) not in given]
+        graph_inputs += self._constants
         nodes_by_depth, nodes = _graph_ops(graph_inputs, symbolic)
         _mark_higher_order(nodes)
         self._needs_grad = any(isinstance(n.operation, Gradients) for n in nodes)
@@ -305,8 +337,11 @@ class Function:
         else:
             phase = phase_state.value() or 0
             values.append(phase)
+        values += [t._keras_history[0]._constant_value for t in self._constants]
         fed = []
         for x, value in zip(self._graph_inputs, values):
+            if isinstance(value, torch.Tensor):
+                value = value.detach()
             tensor = ops.convert_to_tensor(value.numpy() if hasattr(value, "numpy") and not isinstance(
                 value, torch.Tensor) else value, dtype=x.dtype)
             if self._needs_grad and tensor.is_floating_point():
