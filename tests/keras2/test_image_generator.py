@@ -242,3 +242,24 @@ def test_flow_from_dataframe(tmp_path):
         with pytest.raises(ValueError, match='class_mode="binary" there must be 2 classes'):
             gen.flow_from_dataframe(df.assign(**{"class": ["a", "b", "c"] * 2 + ["a"]}), str(tmp_path),
                                     class_mode="binary")
+
+
+def test_generator_warns_once_with_the_modern_spelling(fresh_warnings):
+    with pytest.warns(DeprecationWarning, match=r"Use `the preprocessing layers \(keras\.layers\.RandomRotation"):
+        image.ImageDataGenerator()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        image.ImageDataGenerator()
+
+
+def test_flow_from_directory_follows_links_on_request(tmp_path):
+    data = tmp_path / "data"
+    _write_images(str(tmp_path / "elsewhere"), classes=("cats",))
+    (data / "cats").mkdir(parents=True)
+    try:
+        os.symlink(tmp_path / "elsewhere" / "cats" / "nested", data / "cats" / "linked")
+    except OSError:
+        pytest.skip("symbolic links are not available here")
+    gen = image.ImageDataGenerator()
+    assert gen.flow_from_directory(str(data), target_size=(4, 4)).samples == 0
+    assert gen.flow_from_directory(str(data), target_size=(4, 4), follow_links=True).samples == 1

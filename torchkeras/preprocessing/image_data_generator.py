@@ -42,6 +42,12 @@ class ImageDataGenerator:
                  zoom_range=0.0, channel_shift_range=0.0, fill_mode="nearest", cval=0.0, horizontal_flip=False,
                  vertical_flip=False, rescale=None, preprocessing_function=None, data_format=None,
                  validation_split=0.0, interpolation_order=1, dtype=None):
+        from torchkeras.utils.keras2_paths import warn_once
+
+        warn_once("keras.preprocessing.image.ImageDataGenerator",
+                  "the preprocessing layers (keras.layers.RandomRotation, RandomTranslation, RandomZoom, RandomFlip, "
+                  "Rescaling, Normalization) with keras.utils.image_dataset_from_directory",
+                  what="Keras 2's augmentation API (Keras 3 keeps it only as a legacy utility)")
         data_format = data_format or config.image_data_format()
         self.featurewise_center = featurewise_center
         self.samplewise_center = samplewise_center
