@@ -149,9 +149,15 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         self._set_learning_rate(learning_rate, validate=True)
 
     # Keras 2's optimizers took `epsilon=None` to mean `K.epsilon()`.
-    epsilon = property(lambda self: self.__dict__.get("_epsilon"),
-                       lambda self, value: self.__dict__.__setitem__(
-                           "_epsilon", backend_config.epsilon() if value is None else value))
+    @property
+    def epsilon(self):
+        if "_epsilon" not in self.__dict__:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'epsilon'")
+        return self.__dict__["_epsilon"]
+
+    @epsilon.setter
+    def epsilon(self, value):
+        self.__dict__["_epsilon"] = backend_config.epsilon() if value is None else value
 
     # --- iterations ----------------------------------------------------------------------------------
     @property
