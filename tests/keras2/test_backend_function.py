@@ -12,6 +12,11 @@ from torchkeras import layers
 RNG = np.random.default_rng(2)
 
 
+def _on(model, array):
+    """`array` as a leaf tensor that requires grad, on the device of `model`'s weights."""
+    return torch.tensor(array, device=model.weights[0].device, requires_grad=True)
+
+
 def conv_model():
     inputs = torchkeras.Input((None, None, 3))
     x = layers.Conv2D(4, 3, padding="same", activation="relu", name="block1_conv1")(inputs)
@@ -59,7 +64,7 @@ def test_set_learning_phase_is_global_until_cleared(fresh_warnings):
         K.set_learning_phase(1)
     try:
         assert K.learning_phase() == 1
-        assert set(np.unique(model(ones).detach().numpy())) == {0.0, 2.0}  # direct calls train
+        assert set(np.unique(model(ones).detach().cpu().numpy())) == {0.0, 2.0}  # direct calls train
         np.testing.assert_array_equal(model.predict(ones, verbose=0), ones)  # predict stays inference
         f = K.function([model.input, K.learning_phase()], [model.output])  # the phase is the int 1 now
         assert set(np.unique(f([ones, 0])[0])) == {0.0, 2.0}
@@ -68,7 +73,7 @@ def test_set_learning_phase_is_global_until_cleared(fresh_warnings):
     assert K.is_keras_tensor(K.learning_phase())
     with K.learning_phase_scope(1):
         assert K.learning_phase() == 1
-    np.testing.assert_array_equal(model(ones).detach().numpy(), ones)
+    np.testing.assert_array_equal(model(ones).detach().cpu().numpy(), ones)
 
 
 def test_gradients_of_a_symbolic_loss_match_autograd():
@@ -80,12 +85,12 @@ def test_gradients_of_a_symbolic_loss_match_autograd():
     iterate = K.function([image], [loss, grads])
     x = RNG.random((1, 8, 8, 3)).astype("float32")
     loss_value, grad_value = iterate([x])
-    xt = torch.tensor(x, requires_grad=True)
+    xt = _on(model, x)
     expected = model(xt)[..., 2].mean()
     (g,) = torch.autograd.grad(expected, xt)
     g = g / (g.square().mean().sqrt() + 1e-7)
     assert loss_value.shape == () and abs(float(loss_value) - expected.item()) < 1e-6
-    np.testing.assert_allclose(grad_value, g.numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(grad_value, g.cpu().numpy(), rtol=1e-4, atol=1e-6)
 
 
 def test_gradients_with_respect_to_weights_layer_outputs_and_second_order():
@@ -127,7 +132,7 @@ def test_gradients_of_real_tensors_inside_a_training_step():
     assert np.isfinite(history.history["loss"]).all()
     x = torch.randn(2, 3, requires_grad=True)
     (g,) = K.gradients(K.sum(x ** 2), x)
-    np.testing.assert_allclose(g.detach().numpy(), 2 * x.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(g.detach().cpu().numpy(), 2 * x.detach().cpu().numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match="does not require gradients"):
         K.gradients(torch.ones(()), [x])
 
@@ -178,14 +183,14 @@ def test_deep_dream_pattern():
         loss_value, grad_value = fetch([image])
     finally:
         K.clear_session()
-    xt = torch.tensor(image, requires_grad=True)
+    xt = _on(model, image)
     first = model.get_layer("block1_conv1")(xt)
     second = model.get_layer("block2_conv1")(model.get_layer("block1_pool")(first))
     total = sum(c * (t[:, 2:-2, 2:-2, :] ** 2).sum() / t.numel() for c, t in ((0.5, first), (1.5, second)))
     (g,) = torch.autograd.grad(total, xt)
     g = g / torch.clamp(g.abs().mean(), min=1e-7)
     assert abs(float(loss_value) - float(total)) < 1e-5
-    np.testing.assert_allclose(grad_value, g.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(grad_value, g.cpu().numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_neural_style_transfer_pattern():
@@ -220,8 +225,8 @@ def test_neural_style_transfer_pattern():
     image = RNG.random((1, h, w, 3)).astype("float32")
     loss_value, grad_value = f_outputs([image])
 
-    xt = torch.tensor(image, requires_grad=True)
-    batch = torch.cat([torch.tensor(base), torch.tensor(style), xt])
+    xt = _on(model, image)
+    batch = torch.cat([torch.tensor(base, device=xt.device), torch.tensor(style, device=xt.device), xt])
     f1 = model.get_layer("block1_conv1")(batch)
     f2 = model.get_layer("block2_conv1")(f1)
 
@@ -237,7 +242,7 @@ def test_neural_style_transfer_pattern():
     total = total + ((ta + tb + 1.0) ** 1.25).sum()
     (g,) = torch.autograd.grad(total, xt)
     np.testing.assert_allclose(float(loss_value), float(total), rtol=1e-5)
-    np.testing.assert_allclose(grad_value, g.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(grad_value, g.cpu().numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_input_with_a_constant_tensor_is_fed_by_k_function():

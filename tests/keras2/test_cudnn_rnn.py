@@ -78,7 +78,7 @@ def test_cudnn_layers_compute_cudnn_math_from_keras2_weights(cls, n_gates, refer
     layer(X)
     weights = cudnn_weights(n_gates)
     layer.set_weights(weights)  # Keras 2 CuDNN layout accepted and converted
-    np.testing.assert_allclose(layer(X).detach().numpy(), reference(X, weights), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(layer(X).detach().cpu().numpy(), reference(X, weights), rtol=1e-5, atol=1e-5)
     keras_layout = layer.get_weights()
     assert keras_layout[2].shape == ((4 * UNITS,) if n_gates == 4 else (2, 3 * UNITS))
     for a, b in zip(from_cudnn_weights(to_cudnn_weights(keras_layout, n_gates), n_gates), keras_layout):

@@ -50,12 +50,12 @@ def test_implementation_1_matches_keras2_local_conv2d(fmt):
     shape = (2, 7, 6, 3) if fmt == "channels_last" else (2, 3, 7, 6)
     x = RNG.standard_normal(shape).astype("float32")
     layer = layers.LocallyConnected2D(4, (3, 2), strides=(2, 1), data_format=fmt, activation="relu")
-    out = layer(x).detach().numpy()
+    out = layer(x).detach().cpu().numpy()
     kernel, bias = layer.get_weights()
     assert kernel.shape == (3 * 5, 3 * 2 * 3, 4) and bias.shape == (3, 5, 4)
     bias = RNG.standard_normal(bias.shape).astype("float32")
     layer.set_weights([kernel, bias])
-    out = layer(x).detach().numpy()
+    out = layer(x).detach().cpu().numpy()
     np.testing.assert_allclose(out, np.maximum(reference_impl1_2d(x, kernel, bias, (3, 2), (2, 1), fmt), 0),
                                rtol=1e-5, atol=1e-5)
 
@@ -63,7 +63,7 @@ def test_implementation_1_matches_keras2_local_conv2d(fmt):
 def test_implementation_1_1d_matches_keras2_local_conv1d():
     x = RNG.standard_normal((3, 9, 2)).astype("float32")
     layer = layers.LocallyConnected1D(5, 3, strides=2)
-    out = layer(x).detach().numpy()
+    out = layer(x).detach().cpu().numpy()
     kernel, bias = layer.get_weights()
     assert kernel.shape == (4, 6, 5) and bias.shape == (4, 5)
     expected = np.stack([x[:, 2 * i:2 * i + 3, :].reshape(3, -1) @ kernel[i] for i in range(4)], 1) + bias
@@ -103,7 +103,7 @@ def test_implementations_2_and_3_match_the_dense_connectivity(fmt, padding):
     for implementation in (2, 3):
         layer = layers.LocallyConnected2D(3, (3, 2), strides=(2, 1), padding=padding, data_format=fmt,
                                           implementation=implementation, use_bias=False)
-        out = layer(x).detach().numpy()
+        out = layer(x).detach().cpu().numpy()
         kernel = layer.get_weights()[0]
         dense = np.zeros((int(np.prod(in_shape)), int(np.prod(out_shape))))
         if implementation == 2:
@@ -124,7 +124,7 @@ def test_the_three_implementations_compute_the_same_function():
     x = RNG.standard_normal((2, 6, 5, 2)).astype("float32")
     ones = [layers.LocallyConnected2D(2, 3, implementation=i, kernel_initializer="ones", bias_initializer="ones")
             for i in (1, 2, 3)]
-    outs = [layer(x).detach().numpy() for layer in ones]
+    outs = [layer(x).detach().cpu().numpy() for layer in ones]
     np.testing.assert_allclose(outs[0], outs[1], rtol=1e-5)
     np.testing.assert_allclose(outs[0], outs[2], rtol=1e-5)
     with pytest.raises(ValueError, match="only \"valid\" is supported if implementation is 1"):
@@ -156,6 +156,7 @@ def test_training_config_and_h5_round_trip(tmp_path, implementation):
 
 def test_gradients_reach_the_unshared_kernel():
     layer = layers.LocallyConnected1D(2, 2, implementation=3)
-    x = torch.randn(3, 5, 2)
+    layer.build((None, 5, 2))
+    x = torch.randn(3, 5, 2, device=layer.kernel.device)
     layer(x).sum().backward()
     assert layer.kernel.grad is not None and layer.kernel.grad.abs().sum() > 0
