@@ -16,6 +16,7 @@ from torchkeras import dtype_policies
 from torchkeras.api_export import keras_export
 from torchkeras.backend import dtypes
 from torchkeras.backend import naming
+from torchkeras.backend import phase_state as _phase_state
 from torchkeras.backend import symbolic
 from torchkeras.backend.device import device_scope
 from torchkeras.backend.keras_tensor import KerasTensor
@@ -605,6 +606,8 @@ class Layer(torch.nn.Module, Operation):
                 training = stack[-1][0]
             if training is None and self.training:
                 training = True
+            if training is None and _phase_state.GLOBAL[0] is not None:  # keras2a: K.set_learning_phase
+                training = bool(_phase_state.GLOBAL[0])
         if has_training:
             kwargs["training"] = training
         elif "training" in kwargs:
