@@ -24,3 +24,4 @@ __all__ = [
     "StringLookup", "TextVectorization",
 ]
 __all__ += ["HashedCrossing", "MelSpectrogram", "STFTSpectrogram"]
+from torchkeras.layers.preprocessing import feature_space  # noqa: E402,F401  (registers keras.utils.FeatureSpace)
