@@ -12,3 +12,4 @@ from torchkeras.layers.preprocessing import *  # noqa: F401,F403
 from torchkeras.layers.recurrent import *  # noqa: F401,F403
 from torchkeras.layers.regularization import *  # noqa: F401,F403
 from torchkeras.layers.reshaping import *  # noqa: F401,F403
+from torchkeras.layers.serialization import deserialize, serialize  # noqa: E402,F401
