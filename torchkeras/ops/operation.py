@@ -19,7 +19,12 @@ class Operation:
 
     def __call__(self, *args, **kwargs):
         if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
-            return self.symbolic_call(*args, **kwargs)
+            try:
+                return self.symbolic_call(*args, **kwargs)
+            except Exception as e:  # noqa: BLE001 - re-raised with the op's name and arguments, as Keras does
+                from torchkeras.backend import symbolic
+
+                raise symbolic.call_error(self, e, args, kwargs) from None
         return self.call(*args, **kwargs)
 
     def symbolic_call(self, *args, **kwargs):
@@ -32,7 +37,10 @@ class Operation:
     def compute_output_spec(self, *args, **kwargs):
         from torchkeras.backend import symbolic
 
-        return symbolic.compute_output_spec(self.call, *args, **kwargs)
+        try:
+            return symbolic.compute_output_spec(self.call, *args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - re-raised as Keras reports it
+            raise symbolic.inference_error(self, e) from None
 
     def call(self, *args, **kwargs):
         raise NotImplementedError
