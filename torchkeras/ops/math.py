@@ -75,8 +75,8 @@ def segment_prod(data, segment_ids, num_segments=None, sorted=False):
 def top_k(x, k, sorted=True):
     """The `k` largest values along the last axis and their indices: `(values, indices)`."""
     x = _t(x)
-    values, indices = torch.topk(x, int(k), dim=-1, largest=True, sorted=sorted)
-    return values, indices.to(torch.int32)
+    # Indices are torch's int64, as Keras's torch backend returns them.
+    return tuple(torch.topk(x, int(k), dim=-1, largest=True, sorted=sorted))
 
 
 @_export("in_top_k")
@@ -181,11 +181,13 @@ def _complex(x):
 @_export("view_as_complex")
 @keras_op("ViewAsComplex", module=_MATH)
 def view_as_complex(x):
-    """A real tensor `(..., 2)` viewed as complex numbers `(...)`."""
-    x = _float(x)
-    if x.shape[-1] != 2:
-        raise ValueError(f"Last dimension of input must be size 2 (real and imaginary). Received: {tuple(x.shape)}")
-    return torch.view_as_complex(x.contiguous())
+    """A real tensor `(..., 2)` as complex64 numbers `(...)` (whatever the input dtype, as in Keras)."""
+    x = _t(x)
+    if x.dim() < 1 or x.shape[-1] != 2:
+        raise ValueError(f"Last dimension of input must be size 2 (real and imaginary). Received shape: {tuple(x.shape)}")
+    if x.dtype == torch.float32:
+        return torch.view_as_complex(x.contiguous())
+    return torch.complex(x[..., 0].to(torch.float32), x[..., 1].to(torch.float32))
 
 
 @_export("view_as_real")
