@@ -3,12 +3,15 @@
 Each case calls one op the same way in real `keras` and in `torchkeras`, on tiny tensors of one dtype (for
 creation ops, the `dtype=` argument). Per (op, dtype) pair the outcome is one of:
 
-- both compute: the result dtypes must be equal and the values close (the pair *matches*);
-- Keras refuses (an error, often torch lacking a kernel): torchkeras may refuse too, or compute; then its
-  result dtype must be the one Keras's own symbolic shape inference gives, when Keras can give one;
-- Keras computes and torchkeras refuses: only pairs listed in `REFUSED` may, with a clear error.
+- `match`: both compute; same result dtypes, shapes and (close) values;
+- `keras_bug`: both compute, Keras's torch backend is wrong (`KERAS_BUGS` says why); torchkeras is checked
+  against a NumPy reference instead;
+- `beyond_keras`: Keras refuses (mostly torch lacking a kernel) and torchkeras computes, in a wider type where
+  torch has no kernel; its values must be the op's on the same values in float64, cast to its result dtype;
+- `both_refuse`: Keras refuses and torchkeras raises a clear error (which dtype, and to cast);
+- `refused`: Keras computes and torchkeras refuses: only the pairs listed in `REFUSED` may.
 
-`python compat_tests/test_ops_dtypes.py` prints the table and its counts.
+`python compat_tests/test_ops_dtypes.py` prints the pairs that fail, and the table's counts.
 """
 import collections
 import os
@@ -25,15 +28,20 @@ import torchkeras  # noqa: E402
 DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64"]
 FLOATS = ["float16", "bfloat16", "float32", "float64"]
 
-# (op, dtype) pairs that Keras computes and torchkeras refuses, with the error torchkeras raises.
+# (op, dtype) pairs that Keras computes and torchkeras refuses, with the reason. None today.
 REFUSED = {}
 
 _BASE = np.array([[0, 1, 2], [3, 1, 0]])
 
 
+_REFERENCE_OF = []  # a dtype, while computing a float64 reference on the values that dtype holds
+
+
 def data(dtype, base=_BASE):
     """Values that every dtype holds: small non-negative ints, or floats with fractions and negatives."""
     base = np.asarray(base)
+    if _REFERENCE_OF and dtype == "float64":
+        dtype = _REFERENCE_OF[-1]
     if dtype in FLOATS:
         return base * 0.75 - 0.5
     return base
@@ -41,6 +49,8 @@ def data(dtype, base=_BASE):
 
 def T(k, values, dtype):
     """A tensor of `values` in `dtype`, made by library `k`."""
+    if _REFERENCE_OF and dtype == "float64":  # the values as the dtype under test holds them, in float64
+        return k.ops.cast(k.ops.convert_to_tensor(np.asarray(values), dtype=_REFERENCE_OF[-1]), "float64")
     return k.ops.convert_to_tensor(np.asarray(values), dtype=dtype)
 
 
@@ -215,6 +225,9 @@ case("segment_prod", lambda k, dt: k.ops.segment_prod(X(k, dt), I32(k, [0, 0]), 
 case("trapezoid", unary("trapezoid"))
 case("vander", lambda k, dt: k.ops.vander(X(k, dt, [0, 1, 2])))
 case("diff", lambda k, dt: k.ops.diff(X(k, dt)))
+case("corrcoef", lambda k, dt: k.ops.corrcoef(X(k, dt, [[0, 1, 2], [3, 1, 0], [1, 1, 2]])))
+case("slogdet", lambda k, dt: k.ops.slogdet(X(k, dt, [[2, 1], [1, 2]])))
+case("rearrange", lambda k, dt: k.ops.rearrange(X(k, dt), "a b -> b a"))
 case("average(weights)", lambda k, dt: k.ops.average(X(k, dt), axis=1, weights=X(k, dt, [1, 2, 1])))
 
 # creation, with dtype= (None-dtype variants run once per dtype of a `like` tensor)
@@ -471,6 +484,46 @@ def compare(expected, got):
     return None
 
 
+def _clear(error):
+    """Whether an error says what is wrong: our dtype message, a validation error, or a linear-algebra failure."""
+    message = str(error)
+    return ("does not support inputs of dtype" in message or isinstance(error, (ValueError, TypeError))
+            or isinstance(error, torch._C._LinAlgError) or "singular" in message or "is zero" in message)
+
+
+# Pairs Keras refuses where torchkeras's values can't be checked against the same op on float64 inputs:
+# random draws, singular vectors (their signs are not unique), and cases whose other inputs depend on the dtype.
+_NO_FLOAT64_REFERENCE = {"image.elastic_transform", "linalg.svd", "nn.binary_crossentropy"}
+
+
+def check_beyond(name, dt, got):
+    """For a pair Keras refuses: torchkeras's result must be the op on the same values in float64, cast to the
+    result dtype (None when it is)."""
+    if name in _NO_FLOAT64_REFERENCE or dt == "float64":
+        return None
+    _REFERENCE_OF.append(dt)
+    try:
+        reference = CASES[name][0](torchkeras, "float64")
+    except Exception:  # noqa: BLE001 - no float64 reference
+        return None
+    finally:
+        _REFERENCE_OF.pop()
+    fr, fg = _flat(reference), _flat(got)
+    if len(fr) != len(fg):
+        return None
+    for r, g in zip(fr, fg):
+        if not isinstance(g, torch.Tensor) or not isinstance(r, torch.Tensor):
+            continue
+        if r.is_floating_point() and not g.is_floating_point() and not g.dtype == torch.bool:
+            r = torch.trunc(r)  # float results go to integer dtypes by truncation, as torch casts
+        wanted = r.to(g.dtype).to(torch.complex128 if g.is_complex() else torch.float64)
+        rtol, atol = _tolerance(_dtype_name(g))
+        if tuple(r.shape) != tuple(g.shape) or not torch.allclose(
+                g.to(wanted.dtype), wanted, rtol=rtol, atol=atol, equal_nan=True):
+            return f"values {g.tolist()}, the op on float64 gives {r.tolist()}"
+    return None
+
+
 def run_case(name, dt):
     """(outcome, detail) for one (op, dtype) pair."""
     fn = CASES[name][0]
@@ -486,7 +539,10 @@ def run_case(name, dt):
         got, error = None, e
     if keras_error is not None:
         if error is not None:
-            return "both_refuse", f"{type(error).__name__}: {str(error)[:150]}"
+            return ("both_refuse" if _clear(error) else "unclear_error"), f"{type(error).__name__}: {str(error)[:150]}"
+        wrong = check_beyond(name, dt, got)
+        if wrong:
+            return "beyond_keras_wrong", wrong
         return "beyond_keras", f"{type(keras_error).__name__}: {str(keras_error)[:80]}"
     if error is not None:
         return "refused", f"{type(error).__name__}: {str(error)[:200]}"
@@ -509,7 +565,8 @@ def sweep():
 
 def test_ops_dtypes_against_keras():
     results = sweep()
-    bad = {pair: r for pair, r in results.items() if r[0] in ("mismatch", "keras_fixed")}
+    bad = {pair: r for pair, r in results.items()
+           if r[0] in ("mismatch", "keras_fixed", "unclear_error", "beyond_keras_wrong")}
     unlisted = {pair: r for pair, r in results.items() if r[0] == "refused" and pair not in REFUSED}
     stale = {pair for pair in REFUSED if results.get(pair, ("",))[0] != "refused"}
     assert not bad, "\n".join(f"{p}: {r[1]}" for p, r in sorted(bad.items()))
@@ -522,8 +579,9 @@ if __name__ == "__main__":
 
     results = sweep()
     counts = collections.Counter(r[0] for r in results.values())
-    only = sys.argv[1:] or ["mismatch", "refused"]
+    ops_count = len({name for name, _ in results})
+    only = sys.argv[1:] or ["mismatch", "refused", "unclear_error", "beyond_keras_wrong", "keras_fixed"]
     for (name, dt), (outcome, detail) in sorted(results.items()):
         if outcome in only:
             print(f"{outcome:13s} {name:40s} {dt:9s} {detail}")
-    print(dict(counts), "total", len(results))
+    print(dict(counts), "total", len(results), "pairs over", ops_count, "cases")

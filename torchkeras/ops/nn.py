@@ -382,7 +382,7 @@ def _pool(inputs, pool_size, strides, padding, data_format, kind):
     else:
         out = _AVG_POOL[nd](compute, kernel_size=pool_size, stride=strides, padding=symmetric,
                             count_include_pad=False)
-    out = out.to(x.dtype) if out.dtype != x.dtype else out
+    out = out.to(x.dtype) if out.dtype != x.dtype else out  # integer averages truncate, as torch's int64 pools
     return to_channels_last(out) if channels_last else out
 
 
@@ -412,7 +412,10 @@ def _adaptive_pool(inputs, output_size, data_format, kind):
         fn = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}[nd]
     else:
         fn = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}[nd]
-    out = fn(x, size)
+    # torch pools only floats: other dtypes are pooled in float64 and given back in their dtype.
+    out = fn(x if x.is_floating_point() else x.to(torch.float64), size)
+    out = out[0] if isinstance(out, tuple) else out
+    out = out.to(x.dtype) if out.dtype != x.dtype else out  # integer averages truncate, as in `average_pool`
     return to_channels_last(out) if channels_last else out
 
 
@@ -508,7 +511,10 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
         )
     # Keras (*spatial, out, in) -> torch (in, out, *spatial).
     x, weight = _common_dtype(x, kernel.permute(nd + 1, nd, *range(nd)))
-    out = CONV_TRANSPOSE[nd](x, weight, stride=strides, dilation=dilation)
+    result = x.dtype
+    if not x.is_floating_point():  # torch has no integer transposed convolution: exact in float64
+        x, weight = x.to(torch.float64), weight.to(torch.float64)
+    out = CONV_TRANSPOSE[nd](x, weight, stride=strides, dilation=dilation).to(result)
     crops = [
         transpose_crops(weight.shape[2 + i], strides[i], dilation[i], padding, out_pad[i]) for i in range(nd)
     ]
@@ -678,6 +684,9 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     """`(x - mean) / sqrt(variance + epsilon) * scale + offset`, the statistics laid along `axis`."""
     x = _t(x)
     mean, variance = tensor_like(mean, x), tensor_like(variance, x)
+    if not x.is_floating_point():  # integer statistics would wrap around: computed in floatx
+        x = _float(x)
+        mean, variance = mean.to(x.dtype), variance.to(x.dtype)
     axis = axis % x.dim()
     mean = _along(mean, axis, x.dim())
     inv = torch.rsqrt(_along(variance, axis, x.dim()) + epsilon)
@@ -1019,15 +1028,23 @@ def polar(abs_, angle):
 @keras_op("Unfold", module=_NN)
 def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
     """Extract sliding local blocks of an NCHW `x`: `(N, C * kh * kw, L)`."""
-    return F.unfold(_t(x), kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
+    x = _t(x)
+    if x.is_floating_point():
+        return F.unfold(x, kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
+    # torch has no im2col kernel for other dtypes: exact in float64, given back in their dtype.
+    return F.unfold(x.to(torch.float64), kernel_size=kernel_size, dilation=dilation, padding=padding,
+                    stride=stride).to(x.dtype)
 
 
 @_export("fold")
 @keras_op("Fold", module=_NN)
 def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Sum sliding local blocks `(N, C * kh * kw, L)` back into an NCHW tensor of `output_size`."""
-    return F.fold(_t(x), output_size=output_size, kernel_size=kernel_size, dilation=dilation, padding=padding,
-                  stride=stride)
+    x = _t(x)
+    compute = x if x.is_floating_point() else x.to(torch.float64)  # no col2im kernel for other dtypes
+    out = F.fold(compute, output_size=output_size, kernel_size=kernel_size, dilation=dilation, padding=padding,
+                 stride=stride)
+    return out.to(x.dtype) if out.dtype != x.dtype else out
 
 
 @_export("depth_to_space")
