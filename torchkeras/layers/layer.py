@@ -671,12 +671,6 @@ class Layer(torch.nn.Module, Operation):
         return self.supports_masking or _overrides(self, "compute_mask", Layer)
 
     def _symbolic_call(self, *args, **kwargs):
-        try:
-            return self._symbolic_call_impl(*args, **kwargs)
-        except Exception as e:  # noqa: BLE001 - re-raised with the layer's name and arguments, as Keras does
-            raise symbolic.call_error(self, e, args, kwargs) from None
-
-    def _symbolic_call_impl(self, *args, **kwargs):
         has_training, has_mask, _, _ = call_signature_info(self)
         kwargs = dict(kwargs)
         if not has_training:
@@ -694,7 +688,10 @@ class Layer(torch.nn.Module, Operation):
         has_prev_mask = previous_mask is not None and any(m is not None for m in tree.flatten(previous_mask))
         if has_mask and call_kwargs.get("mask") is None and has_prev_mask:
             call_kwargs["mask"] = previous_mask
-        outputs = self.compute_output_spec(*args, **call_kwargs)
+        try:
+            outputs = self.compute_output_spec(*args, **call_kwargs)
+        except Exception as e:  # noqa: BLE001 - re-raised with the layer's name and arguments, as Keras does
+            raise symbolic.call_error(self, e, args, kwargs) from None
         node_kwargs = dict(kwargs)
         if has_mask and "mask" not in node_kwargs and has_prev_mask and self._keras_call_takes_mask:
             node_kwargs["mask"] = None  # recorded like Keras: the mask is recomputed at run time
