@@ -322,7 +322,8 @@ def call_error(op, error, args, kwargs):
     name = f"{type(op).__name__}.call()"
     message = error.args[0] if error.args else ""
     arguments = tree.map_structure(_format_value, tuple(args))
-    kw = tree.map_structure(_format_value, dict(kwargs))
+    # Keras binds its `symbolic_call(*args, **kwargs)`: no keyword arguments show as `inspect._empty`.
+    kw = tree.map_structure(_format_value, dict(kwargs)) if kwargs else "<class 'inspect._empty'>"
     new = _with_message(error, (
         f"Exception encountered when calling {name}.\n\n\x1b[1m{message}\x1b[0m\n\n"
         f"Arguments received by {name}:\n  \u2022 args={arguments}\n  \u2022 kwargs={kw}"
