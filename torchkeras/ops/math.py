@@ -186,7 +186,8 @@ def view_as_complex(x):
     """A real tensor `(..., 2)` as complex64 numbers `(...)` (whatever the input dtype, as in Keras)."""
     x = _t(x)
     if x.dim() < 1 or x.shape[-1] != 2:
-        raise ValueError(f"Last dimension of input must be size 2 (real and imaginary). Received shape: {tuple(x.shape)}")
+        raise ValueError(
+            f"Last dimension of input must be size 2 (real and imaginary). Received shape: {tuple(x.shape)}")
     if x.dtype == torch.float32:
         return torch.view_as_complex(x.contiguous())
     return torch.complex(x[..., 0].to(torch.float32), x[..., 1].to(torch.float32))

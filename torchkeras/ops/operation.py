@@ -111,9 +111,10 @@ def keras_op(class_name, module="keras.src.ops.numpy"):
 
 # What torch says when it has no kernel for a dtype.
 _NO_KERNEL = ("not implemented for '", "does not support bool", "Boolean inputs not supported",
-              "bool tensor is not supported", "two bool tensors is not supported", "Low precision dtypes not supported",
-              "Unsupported dtype", "doesn't support tensors of type", "Expected both inputs to be Half, Float or Double",
-              "expected scalar type", "only supported for half, float and double", "to be integer dtype")
+              "bool tensor is not supported", "two bool tensors is not supported",
+              "Low precision dtypes not supported", "Unsupported dtype", "doesn't support tensors of type",
+              "Expected both inputs to be Half, Float or Double", "expected scalar type",
+              "only supported for half, float and double", "to be integer dtype")
 
 
 def dtype_error(name, error, args, kwargs):
