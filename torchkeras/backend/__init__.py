@@ -36,8 +36,10 @@ def clear_session(free_memory=True):
     import gc
 
     from torchkeras.backend import naming
+    from torchkeras.backend import phase_state
 
     naming.reset_uids()
+    phase_state.GLOBAL[0] = None  # Keras 2's `K.set_learning_phase` lasts until the session is cleared
     if free_memory:
         gc.collect()
         import torch
