@@ -10,13 +10,6 @@ import keras
 
 import torchkeras
 
-# Keras's Sequential keeps the batch size it was built with (`build((5, 4))`, or a first call on a batch of
-# 1): its summary shows `(1, 2)` where torchkeras's Sequential shows `(None, 2)`. Fixing it is a change to
-# torchkeras/models/sequential.py (keep `input_shape[0]` in the auto-added InputLayer), reported to the lead.
-NEEDS_SEQUENTIAL_BATCH = pytest.mark.xfail(
-    strict=True, reason="Sequential.build drops the batch size Keras keeps (models/sequential.py change)")
-
-
 def _two_dense(k):
     return k.Sequential([k.layers.Dense(3, name="d1"), k.layers.Dense(2, name="d2")], name="s")
 
@@ -154,18 +147,18 @@ CASES = {
     "input_shape_kwarg": (with_input_shape_kwarg, {}),
     "add": (with_add, {}),
     "build_unknown_batch": (built_unknown_batch, {}),
-    "build_known_batch": (built_known_batch, {"marks": NEEDS_SEQUENTIAL_BATCH}),
-    "called_on_ops_ones": (called_on_ops_ones, {"marks": NEEDS_SEQUENTIAL_BATCH}),
-    "called_on_numpy": (called_on_numpy, {"marks": NEEDS_SEQUENTIAL_BATCH}),
+    "build_known_batch": (built_known_batch, {}),
+    "called_on_ops_ones": (called_on_ops_ones, {}),
+    "called_on_numpy": (called_on_numpy, {}),
     "called_on_symbolic": (called_on_symbolic, {}),
-    "called_on_symbolic_batch": (called_on_symbolic_batch, {"marks": NEEDS_SEQUENTIAL_BATCH}),
-    "conv_called_on_data": (conv_called_on_data, {"marks": NEEDS_SEQUENTIAL_BATCH}),
+    "called_on_symbolic_batch": (called_on_symbolic_batch, {}),
+    "conv_called_on_data": (conv_called_on_data, {}),
     "conv_with_input": (conv_with_input, {}),
     "subclassed_unbuilt": (subclassed, {}),
     "subclassed_called_on_data": (subclassed_called_on_data, {}),
     "subclassed_called_on_numpy": (subclassed_called_on_numpy, {}),
     "nested_with_input": (nested_with_input, {}),
-    "nested_called_on_data": (nested_called_on_data, {"marks": NEEDS_SEQUENTIAL_BATCH}),
+    "nested_called_on_data": (nested_called_on_data, {}),
     "functional_batch": (functional_batch, {}),
     "functional_called_on_data": (functional_called_on_data, {}),
     "functional_wrapping_subclassed": (functional_wrapping_subclassed, {}),

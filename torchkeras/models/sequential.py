@@ -122,7 +122,7 @@ class Sequential(Model):
         else:
             first = self._seq_layers[0]
             dtype = "int32" if type(first).__name__ == "Embedding" else first.compute_dtype
-            input_layer = InputLayer(batch_shape=(None,) + input_shape[1:], dtype=dtype)
+            input_layer = InputLayer(batch_shape=input_shape, dtype=dtype)
             input_layer._auto_added = True
             self._seq_layers.insert(0, input_layer)
         inputs = self._seq_layers[0].output
@@ -142,7 +142,7 @@ class Sequential(Model):
         Model.__init__(functional, inputs=inputs, outputs=x, name=naming.auto_name("functional"))
         self.__dict__["_functional"] = functional
         self.built = True
-        self._build_shapes_dict = {"input_shape": (None,) + tuple(input_shape[1:])}
+        self._build_shapes_dict = {"input_shape": tuple(input_shape)}
         bump_structure_version()
 
     def _graphless_build(self, input_shape):
@@ -150,7 +150,7 @@ class Sequential(Model):
             self._seq_layers.pop(0)
         self.__dict__["_functional"] = None
         self.built = True
-        self._build_shapes_dict = {"input_shape": (None,) + tuple(input_shape[1:])}
+        self._build_shapes_dict = {"input_shape": tuple(input_shape)}
         bump_structure_version()
 
     def _maybe_build(self, args, kwargs, device=None):
@@ -168,7 +168,7 @@ class Sequential(Model):
         import contextlib
 
         with device_scope(device) if device is not None else contextlib.nullcontext():
-            self.build((None,) + shape[1:])
+            self.build(shape)
 
     # --- structure -------------------------------------------------------------------------------------
     @property

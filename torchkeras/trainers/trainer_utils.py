@@ -93,7 +93,8 @@ def check_input_shapes(model, x):
             continue
         shape = tuple(data.shape)
         expected = spec.shape
-        ok = len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected, shape))
+        # Like Keras (its functional input specs drop the batch size), the batch dimension is not checked.
+        ok = len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected[1:], shape[1:]))
         if ok:
             continue
         consumer = first_consumer(model, spec)
