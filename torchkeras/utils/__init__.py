@@ -40,6 +40,7 @@ _NAMES = {
 # Keras 2 module paths: `keras.utils.np_utils.to_categorical`, `keras.utils.generic_utils.*`, ...
 _MODULES = {"np_utils": "torchkeras.utils.numerical_utils", "generic_utils": "torchkeras.utils.generic_utils",
             "data_utils": "torchkeras.utils.data_utils", "vis_utils": "torchkeras.utils.model_visualization"}
+_MODULES["bounding_boxes"] = "torchkeras.utils.bounding_boxes"
 
 __all__ = sorted(_NAMES)
 

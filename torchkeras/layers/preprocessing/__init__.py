@@ -20,3 +20,6 @@ __all__ = [
     "RandomContrast", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
     "StringLookup", "TextVectorization",
 ]
+from torchkeras.layers.preprocessing.image_preprocessing import *  # noqa: E402,F401,F403
+from torchkeras.layers.preprocessing.pipeline import Pipeline  # noqa: E402,F401
+__all__ += sorted(set(image_preprocessing.__all__) - set(__all__)) + ["Pipeline"]  # noqa: F405
