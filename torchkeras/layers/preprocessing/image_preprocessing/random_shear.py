@@ -109,3 +109,14 @@ class RandomShear(BaseImagePreprocessingLayer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+    @classmethod
+    def from_config(cls, config):
+        # The config holds the ranges, `(-f, f)` for a factor `f`; Keras's own `from_config` rejects the
+        # negative bound, so give the factor back.
+        config = dict(config)
+        for key in ("x_factor", "y_factor"):
+            value = config.get(key)
+            if isinstance(value, (tuple, list)) and len(value) == 2 and value[0] < 0 and value[0] == -value[1]:
+                config[key] = value[1]
+        return super().from_config(config)
