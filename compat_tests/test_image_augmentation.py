@@ -294,3 +294,28 @@ def test_layers_serialize_between_libraries():
             assert type(rebuilt).__name__ == name
         back = torchkeras.saving.deserialize_keras_object(keras.layers.serialize(theirs))
         assert type(back).__name__ == name
+
+
+def test_keras_files_with_augmentation_layers_load_both_ways(tmp_path):
+    def build(lib):
+        layers = lib.layers
+        return lib.Sequential([
+            lib.Input((16, 16, 3)), layers.RandAugment(seed=1), layers.AugMix(seed=2),
+            layers.RandomColorJitter(brightness_factor=0.2, seed=3), layers.RandomCrop(12, 12, seed=4),
+            layers.Pipeline([layers.RandomFlip(seed=5), layers.AutoContrast()]), layers.Flatten(), layers.Dense(2)])
+
+    theirs, ours = build(keras), build(torchkeras)
+    theirs.save(tmp_path / "k.keras")
+    ours.save(tmp_path / "t.keras")
+    loaded_ours = torchkeras.models.load_model(tmp_path / "k.keras")
+    loaded_theirs = keras.models.load_model(tmp_path / "t.keras")
+    assert [type(layer).__name__ for layer in loaded_ours.layers] == [type(layer).__name__ for layer in theirs.layers]
+    assert [type(layer).__name__ for layer in loaded_theirs.layers] == [type(layer).__name__ for layer in ours.layers]
+    for a, b in zip(loaded_ours.layers, theirs.layers):
+        assert json.loads(json.dumps(a.get_config())) == json.loads(json.dumps(b.get_config()))
+    ours.save_weights(tmp_path / "t.weights.h5")
+    theirs.load_weights(tmp_path / "t.weights.h5")
+    np.testing.assert_allclose(_np(theirs.layers[-1].kernel.value), _np(ours.layers[-1].kernel), rtol=1e-6)
+    x = (np.random.default_rng(1).random((2, 12, 12, 3)) * 255).astype("float32")
+    tail = lambda model: model.layers[-1](model.layers[-2](model.layers[-3](x, training=False)))  # noqa: E731
+    _close(tail(ours), tail(theirs), atol=1e-4)

@@ -16,7 +16,8 @@ class RandomCrop(BaseImagePreprocessingLayer):
     """During training, crop a random `(height, width)` window (one position for the whole batch); an
     input not larger than the target on both sides is center-cropped to the target aspect ratio and
     resized instead. Like Keras 3, inputs pass through unchanged at inference (call with `training=True`
-    to crop there too)."""
+    to crop there too). Bounding boxes move by the crop offset (floored at 0, not clipped to the window,
+    as in Keras)."""
 
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         super().__init__(name=name, data_format=data_format, **kwargs)
