@@ -381,3 +381,27 @@ def test_layers_on_device(device):
     out = L.RandomRotation(0.2, seed=1, bounding_box_format="xyxy")(
         {"images": x, "bounding_boxes": {k: torch.from_numpy(v).to(device) for k, v in _boxes().items()}})
     assert out["bounding_boxes"]["boxes"].device.type == torch.device(device).type
+
+
+@pytest.mark.parametrize("fill_mode", ["constant", "nearest", "reflect", "wrap"])
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_grid_sample_path_samples_what_affine_transform_samples(fill_mode, interpolation):
+    from torchkeras.layers.preprocessing.image_preprocessing.geometry import apply_transform
+
+    transforms = torch.tensor([[0.8, -0.6, 4.2, 0.6, 0.8, -1.6, 0.0, 0.0],
+                               [1.3, 0.2, -3.0, -0.1, 0.7, 2.5, 0.01, -0.02],
+                               [1.0, 0.0, 25.0, 0.0, 1.0, -31.5, 0.0, 0.0], [0.5, 0.0, 2.0, 0.0, 2.0, -6.0, 0.0, 0.0],
+                               [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0], [-1.0, 0.0, 9.0, 0.0, 1.0, 0.0, 0.0, 0.0]])
+    for images, data_format in ((IMAGES, "channels_last"), (np.transpose(IMAGES, (0, 3, 1, 2)), "channels_first"),
+                                (IMAGES.astype("uint8"), "channels_last")):
+        for fill_value in (0.0, 7.5):
+            ours = apply_transform(images, transforms, interpolation, fill_mode, fill_value, data_format)
+            reference = keras.ops.image.affine_transform(images, transforms, interpolation=interpolation,
+                                                         fill_mode=fill_mode, fill_value=fill_value,
+                                                         data_format=data_format)
+            assert ours.dtype == reference.dtype
+            np.testing.assert_allclose(_np(ours).astype("float64"), _np(reference).astype("float64"),
+                                       atol=1.0 if images.dtype == np.uint8 else 2e-3)
+    single = apply_transform(IMAGES[0], transforms[0], "bilinear", fill_mode, 0.0, "channels_last")
+    np.testing.assert_allclose(_np(single), _np(keras.ops.image.affine_transform(IMAGES[0], transforms[0],
+                                                                                 fill_mode=fill_mode)), atol=2e-3)

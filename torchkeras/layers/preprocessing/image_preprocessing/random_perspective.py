@@ -8,6 +8,7 @@ from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessin
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import images_of
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     make_seed_generator
+from torchkeras.layers.preprocessing.image_preprocessing.geometry import apply_transform
 from torchkeras.layers.preprocessing.image_preprocessing.geometry import check_modes
 from torchkeras.utils.bounding_boxes.converters import clip_to_image_size
 from torchkeras.utils.bounding_boxes.converters import convert_format
@@ -73,14 +74,12 @@ class RandomPerspective(BaseImagePreprocessingLayer):
     def _transform_images(self, images, transformation, interpolation):
         if transformation is None:
             return images
-        from torchkeras.ops.image import perspective_transform
-
         unbatched = images.dim() == 3
         if unbatched:
             images = images.unsqueeze(0)
         start, end = (transformation[k].to(images.device) for k in ("start_points", "end_points"))
-        outputs = perspective_transform(images, start, end, interpolation=interpolation, fill_value=self.fill_value,
-                                        data_format=self.data_format)
+        transform = homography_matrix(start.reshape(-1, 4, 2), end.reshape(-1, 4, 2))
+        outputs = apply_transform(images, transform, interpolation, "constant", self.fill_value, self.data_format)
         apply = transformation["apply_perspective"].to(images.device).reshape(-1, 1, 1, 1)
         outputs = torch.where(apply, outputs, images)
         return outputs.squeeze(0) if unbatched else outputs
