@@ -47,6 +47,7 @@ _NAMES = {
 # Keras 2 module paths: `keras.utils.np_utils.to_categorical`, `keras.utils.generic_utils.*`, ...
 _MODULES = {name: f"torchkeras.utils.{name}" for name in (
     "np_utils", "generic_utils", "data_utils", "vis_utils", "layer_utils", "conv_utils", "io_utils")}
+_MODULES["bounding_boxes"] = "torchkeras.utils.bounding_boxes"
 
 __all__ = sorted(_NAMES)
 

@@ -25,3 +25,6 @@ __all__ = [
 ]
 __all__ += ["HashedCrossing", "MelSpectrogram", "STFTSpectrogram"]
 from torchkeras.layers.preprocessing import feature_space  # noqa: E402,F401  (registers keras.utils.FeatureSpace)
+from torchkeras.layers.preprocessing.image_preprocessing import *  # noqa: E402,F401,F403
+from torchkeras.layers.preprocessing.pipeline import Pipeline  # noqa: E402,F401
+__all__ += sorted(set(image_preprocessing.__all__) - set(__all__)) + ["Pipeline"]  # noqa: F405
