@@ -14,6 +14,7 @@ from torchkeras.backend.device import get_device
 from torchkeras.backend.device import set_device
 from torchkeras.backend.dtypes import is_float_dtype
 from torchkeras.backend.dtypes import is_int_dtype
+from torchkeras.backend.dtypes import result_type
 from torchkeras.backend.dtypes import standardize_dtype
 from torchkeras.backend.keras_tensor import KerasTensor
 from torchkeras.backend.keras_tensor import is_keras_tensor

@@ -17,3 +17,4 @@ from torchkeras.layers.locally_connected import LocallyConnected1D, LocallyConne
 from torchkeras.layers.merging.keras1_merge import Merge, merge  # noqa: E402,F401
 from torchkeras.layers.recurrent.cudnn import CuDNNGRU, CuDNNLSTM  # noqa: E402,F401
 from torchkeras.legacy.layers import AtrousConvolution1D, AtrousConvolution2D, Highway, MaxoutDense  # noqa: E402,F401
+from torchkeras.layers.serialization import deserialize, serialize  # noqa: E402,F401

@@ -520,11 +520,18 @@ class Layer(torch.nn.Module, Operation):
             return
         shapes = self._shapes_for_build(args, kwargs)
         if symbolic.in_symbolic_scope():
+            # Built inside shape inference (a sub-layer called in `call`): the weights are still real, on
+            # the Keras device (never meta or fake), and filler sizes go back to None.
             shapes = {k: _map_shapes(symbolic.unknown_dims, v) for k, v in shapes.items()}
+            device = symbolic.real_device(device)
         self._weight_device = device
+        before = (len(self._trainable_variables), len(self._non_trainable_variables), set(self._parameters))
         try:
-            with naming.name_scope(self.name, caller=self):
+            with symbolic.escape_fake(device), naming.name_scope(self.name, caller=self):
                 shapes = _call_build(self.build, shapes)
+        except BaseException:
+            self._undo_build(before)
+            raise
         finally:
             self._weight_device = None
         self.built = True
@@ -532,6 +539,16 @@ class Layer(torch.nn.Module, Operation):
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
+
+    def _undo_build(self, before):
+        """Forget the weights a failed `build` created, so that building again starts clean."""
+        n_trainable, n_non_trainable, keys = before
+        del self._trainable_variables[n_trainable:]
+        del self._non_trainable_variables[n_non_trainable:]
+        for key in [k for k in self._parameters if k not in keys]:
+            del self._parameters[key]
+        self.built = False
+        bump_structure_version()
 
     def _shapes_for_build(self, args, kwargs):
         _, _, names, _ = call_signature_info(self)
@@ -686,7 +703,10 @@ class Layer(torch.nn.Module, Operation):
         has_prev_mask = previous_mask is not None and any(m is not None for m in tree.flatten(previous_mask))
         if has_mask and call_kwargs.get("mask") is None and has_prev_mask:
             call_kwargs["mask"] = previous_mask
-        outputs = self.compute_output_spec(*args, **call_kwargs)
+        try:
+            outputs = self.compute_output_spec(*args, **call_kwargs)
+        except Exception as e:  # noqa: BLE001 - re-raised with the layer's name and arguments, as Keras does
+            raise symbolic.call_error(self, e, args, kwargs) from None
         node_kwargs = dict(kwargs)
         if has_mask and "mask" not in node_kwargs and has_prev_mask and self._keras_call_takes_mask:
             node_kwargs["mask"] = None  # recorded like Keras: the mask is recomputed at run time
@@ -711,7 +731,10 @@ class Layer(torch.nn.Module, Operation):
             if shape_out is not None:
                 dtype = self.compute_dtype
                 return _shapes_to_tensors(shape_out, dtype)
-        return symbolic.compute_output_spec(self._call_for_spec, *args, **kwargs)
+        try:
+            return symbolic.compute_output_spec(self._call_for_spec, *args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - re-raised as Keras reports it
+            raise symbolic.inference_error(self, e) from None
 
     def _call_for_spec(self, *args, **kwargs):
         with call_context(training=kwargs.get("training")):

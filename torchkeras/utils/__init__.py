@@ -16,6 +16,8 @@ _NAMES = {
     "serialize_keras_object": "torchkeras.saving.serialization_lib",
     "pack_x_y_sample_weight": "torchkeras.trainers.data_adapters.data_adapter_utils",
     "unpack_x_y_sample_weight": "torchkeras.trainers.data_adapters.data_adapter_utils",
+    "audio_dataset_from_directory": "torchkeras.utils.audio_dataset_utils",
+    "FeatureSpace": "torchkeras.layers.preprocessing.feature_space",
     "image_dataset_from_directory": "torchkeras.utils.dataset_utils",
     "split_dataset": "torchkeras.utils.dataset_utils",
     "text_dataset_from_directory": "torchkeras.utils.dataset_utils",

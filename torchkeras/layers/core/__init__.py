@@ -3,6 +3,7 @@ from torchkeras.layers.core.embedding import Embedding
 from torchkeras.layers.core.identity import Identity
 from torchkeras.layers.core.input_layer import Input, InputLayer
 from torchkeras.layers.core.lambda_layer import Lambda
+from torchkeras.layers.core.reversible_embedding import ReversibleEmbedding
 from torchkeras.layers.core.torch_module_wrapper import TorchModuleWrapper
 
 __all__ = ["Dense", "Embedding", "Identity", "Input", "InputLayer", "Lambda", "TorchModuleWrapper"]
@@ -29,3 +30,4 @@ __getattr__ = _lazy_names(__name__, {
     "MaxoutDense": "torchkeras.legacy.layers",
     "Highway": "torchkeras.legacy.layers",
 }, "keras.layers")
+__all__ += ["ReversibleEmbedding"]
