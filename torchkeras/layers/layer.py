@@ -16,6 +16,7 @@ from torchkeras import dtype_policies
 from torchkeras.api_export import keras_export
 from torchkeras.backend import dtypes
 from torchkeras.backend import naming
+from torchkeras.backend import stateless_scope as _stateless_scope
 from torchkeras.backend import phase_state as _phase_state
 from torchkeras.backend import symbolic
 from torchkeras.backend.device import device_scope
@@ -457,6 +458,48 @@ class Layer(torch.nn.Module, Operation):
             for p, w in zip(params, arrays):
                 p.copy_(torch.as_tensor(w, dtype=p.dtype))
 
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args, return_losses=False, **kwargs):
+        """Call the layer on the given values of its variables, without changing them.
+
+        Returns `(outputs, non_trainable_variables)` (the values after the call, e.g. updated BatchNormalization
+        statistics), plus the list of losses the call added when `return_losses=True`.
+        """
+        if not self.built:
+            raise ValueError(
+                f"To call stateless_call, {type(self).__name__} must be built (i.e. its variables must have been "
+                "already created). You can build it by calling it on some data."
+            )
+        trainable, non_trainable = self.trainable_variables, self.non_trainable_variables
+        for given, own, what in ((trainable_variables, trainable, "trainable_variables"),
+                                 (non_trainable_variables, non_trainable, "non_trainable_variables")):
+            if len(given) != len(own):
+                raise ValueError(
+                    f"Argument `{what}` must be a list of tensors corresponding 1:1 to "
+                    f"{type(self).__name__}().{what}. Received list with length {len(given)}, but expected "
+                    f"{len(own)} variables."
+                )
+        # The call runs through `torch.func.functional_call`: the given tensors stand in for the variables, so
+        # gradients of the outputs flow to them (and stay valid after the call). Non-trainable values are copied
+        # into fresh variables, which the call may update (BatchNormalization statistics): they are returned.
+        names = {}
+        for name, p in self.named_parameters(remove_duplicate=False):
+            names.setdefault(id(p), []).append(name)
+        values = {}
+        new_values = []
+        for own, given in zip(trainable, trainable_variables):
+            for name in names.get(id(own), ()):
+                values[name] = _value_for(given, own)
+        for own, given in zip(non_trainable, non_trainable_variables):
+            value = Variable(_value_for(given, own).detach().clone(), trainable=False, name=own.name)
+            new_values.append(value)
+            for name in names.get(id(own), ()):
+                values[name] = value
+        outputs = torch.func.functional_call(self, values, args, kwargs, tie_weights=True, strict=False)
+        if return_losses:
+            losses = [loss for layer in self._flat_layers() for loss in layer._losses]
+            return outputs, new_values, losses
+        return outputs, new_values
+
     def count_params(self):
         """The number of scalars in the layer's weights."""
         if not self.built:
@@ -508,6 +551,9 @@ class Layer(torch.nn.Module, Operation):
         regularized = self._structure_cached("regularized", lambda: [
             (v, v.regularizer) for v in self.weights
             if getattr(v, "regularizer", None) is not None and _is_trainable(v)])
+        scope = _stateless_scope.get_stateless_scope()
+        if scope is not None:  # the given values stand in for the variables (and get the gradients)
+            return [reg(_given_or(scope, v)) for v, reg in regularized]
         return [reg(v) for v, reg in regularized]
 
     # --- build -----------------------------------------------------------------------------------------
@@ -835,14 +881,105 @@ class Layer(torch.nn.Module, Operation):
                     f"Exception encountered: {e}") from e
             return cls(**{k: v for k, v in config.items() if k in allowed})
 
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-    def _get_name(self):  # torch's repr of containers
-        return f"{type(self).__name__}(name={self.name})"
+    # `print(layer)` / `print(model)`: torch's module tree, each layer with its hyperparameters.
+    def _get_name(self):
+        return type(self).__name__
 
     def extra_repr(self):
-        return ""
+        """`name=..., ` then the constructor arguments that differ from their defaults (the ones without a
+        default, such as `units` or `filters`, always), read from `get_config()`."""
+        parts = [f"name={self.name}"]
+        try:
+            config = self.get_config()
+        except Exception:  # noqa: BLE001 - a layer whose config can't be made still prints
+            config = {}
+        defaults = _constructor_defaults(type(self))
+        for key, value in config.items():
+            if key in _REPR_SKIP or (key in defaults and _same_value(key, defaults[key], value)) or \
+                    (key not in defaults and value in (None, False)):
+                continue
+            parts.append(f"{key}={_short_repr(value)}")
+        return ", ".join(parts)
+
+
+_REPR_SKIP = {"name", "trainable", "dtype", "autocast", "batch_input_shape", "build_input_shape", "build_config",
+              "layers", "input_layers", "output_layers"}
+
+
+def _constructor_defaults(cls):
+    cached = _DEFAULTS_CACHE.get(cls)
+    if cached is None:
+        try:
+            params = inspect.signature(cls.__init__).parameters.values()
+            cached = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+        except (TypeError, ValueError):
+            cached = {}
+        _DEFAULTS_CACHE[cls] = cached
+    return cached
+
+
+_DEFAULTS_CACHE = {}
+
+
+def _same_value(key, default, value):
+    if default is None:
+        # Arguments whose default Keras resolves in the config.
+        if key == "data_format":
+            from torchkeras.backend.config import image_data_format
+
+            return value == image_data_format()
+        if key.endswith("activation"):
+            return value in (None, "linear")
+        return value is None
+    if isinstance(value, dict) and "class_name" in value:  # a serialized initializer, regularizer, ...
+        if not isinstance(default, str):
+            return False
+        other = _serialized_default(value, default)
+        return isinstance(other, dict) and (other.get("class_name"), other.get("config")) == (
+            value.get("class_name"), value.get("config"))
+    if isinstance(default, tuple) and isinstance(value, (list, tuple)):
+        return tuple(default) == tuple(value)
+    try:
+        return bool(default == value)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _serialized_default(value, default):
+    """The config of a default given by name (`"glorot_uniform"`), in the namespace of `value`'s module."""
+    import importlib
+
+    module = value.get("module") if isinstance(value, dict) else None
+    if not isinstance(module, str) or not module.startswith("keras."):
+        return default
+    try:
+        from torchkeras.saving import serialization_lib
+
+        namespace = importlib.import_module("torchkeras." + module.split(".", 1)[1])
+        return serialization_lib.serialize_keras_object(namespace.get(default))
+    except Exception:  # noqa: BLE001 - an unknown default: shown
+        return default
+
+
+def _short_repr(value):
+    if isinstance(value, dict) and "class_name" in value:
+        return value["class_name"]
+    if isinstance(value, list):
+        return str(tuple(_short_repr(v) for v in value))
+    return str(value)
+
+
+def _given_or(scope, variable):
+    given = scope.given_value(variable)
+    return variable if given is None else given
+
+
+def _value_for(given, variable):
+    if isinstance(given, torch.Tensor):
+        if given.dtype != variable.dtype or given.device != variable.device:
+            given = given.to(device=variable.device, dtype=variable.dtype)
+        return given
+    return torch.as_tensor(np.asarray(given), dtype=variable.dtype, device=variable.device)
 
 
 def _call_build(build, shapes):

@@ -326,9 +326,6 @@ class Model(Trainer, Layer):
         return export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature,
                             **kwargs)
 
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
 
 def _sequential_call():
     from torchkeras.models.sequential import Sequential

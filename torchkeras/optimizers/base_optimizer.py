@@ -134,7 +134,6 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         self._trainable_ids = []
         self._full_plan = None
         self._plans = {}
-        self._fast_params = None
         self._has_overwrite = False
         self._ema_lists = None
         self._init_torch_hooks()
@@ -275,7 +274,6 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         self._init_torch_optimizer(variables)
         self._full_plan = None
         self._plans = {}
-        self._fast_params = None
         self.built = True
 
     def _ensure_plan(self):
@@ -360,31 +358,32 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
             else:
                 self._set_iteration(self._current_iteration() + 1)
 
-    def _apply_fast(self, params):
-        """Update `params` (the list the optimizer is built with) from their `.grad`.
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables):
+        """`apply(grads)` on the given values of the optimizer's variables and of the trainable variables it
+        was built with; returns `(trainable_variables, optimizer_variables)`, the new values (the variables
+        themselves are unchanged)."""
+        from torchkeras.backend.stateless_scope import StatelessScope
 
-        The trainer's per-step entry point: no argument conversion, no checks beyond the first call.
-        Variables without a gradient fall back to `apply` (which skips them with Keras's warning).
-        """
-        if torch.compiler.is_compiling():
-            return run_eagerly(self._apply_fast, params)
-        if params is not self._fast_params:
-            params_list = list(params)
-            if not self.built:
-                with naming.name_scope(self.name, caller=self):
-                    self.build(params_list)
-            if self._indices_of(params_list) is not None:
-                return self.apply([p.grad for p in params_list], params_list)
-            self._fast_params = params if isinstance(params, (list, tuple)) else None
-        variables = self._trainable_variables
-        grads = [p.grad for p in variables]
-        for g in grads:
-            if g is None:
-                return self.apply(grads, variables)
-        if not grads:
-            return
-        with torch.no_grad():
-            self._apply_core(grads, None)
+        if not self.built:
+            raise ValueError("To call `stateless_apply`, the optimizer must be built: call `build(variables)`.")
+        own_trainable, own_variables = list(self._trainable_variables), list(self.variables)
+        if len(optimizer_variables) != len(own_variables):
+            raise ValueError(
+                f"Argument `optimizer_variables` must be a list of tensors corresponding 1:1 to "
+                f"{type(self).__name__}().variables. Received list with length {len(optimizer_variables)}, but "
+                f"expected {len(own_variables)} variables."
+            )
+        if len(trainable_variables) != len(own_trainable):
+            raise ValueError(
+                "Argument `trainable_variables` must be a list of tensors corresponding 1:1 to the variables "
+                f"the optimizer was built with. Received list with length {len(trainable_variables)}, but "
+                f"expected {len(own_trainable)} variables."
+            )
+        mapping = list(zip(own_variables, optimizer_variables)) + list(zip(own_trainable, trainable_variables))
+        with StatelessScope(state_mapping=mapping) as scope:
+            self.apply(grads, own_trainable)
+        return ([scope.get_current_value(v) for v in own_trainable],
+                [scope.get_current_value(v) for v in own_variables])
 
     def minimize(self, loss, var_list, tape=None):
         """Keras 2 API: compute the gradients of `loss` with respect to `var_list` and apply them.

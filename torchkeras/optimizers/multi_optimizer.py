@@ -233,10 +233,6 @@ class MultiOptimizer(Optimizer):
                 optimizer.apply(sub_grads, sub_vars)
         self._set_iteration(self._current_iteration() + 1)
 
-    def _apply_fast(self, params):
-        params = list(params)
-        return self.apply([p.grad for p in params], params)
-
     def step(self, closure=None):
         """torch API: update every sub-optimizer's variables that have a `.grad`, then count one step."""
         loss = None

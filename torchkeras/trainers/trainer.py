@@ -239,6 +239,19 @@ class Trainer:
             return self.compute_loss(x, y, y_pred, sample_weight, training=training)
         return self.compute_loss(x, y, y_pred, sample_weight)
 
+    def stateless_compute_loss(self, trainable_variables, non_trainable_variables, metrics_variables, x=None,
+                               y=None, y_pred=None, sample_weight=None, training=True):
+        """`compute_loss` on the given values of the model's variables; returns
+        `(loss, (trainable_variables, non_trainable_variables, metrics_variables))` with their new values."""
+        from torchkeras.backend.stateless_scope import StatelessScope
+
+        groups = (self.trainable_variables, self.non_trainable_variables, self.metrics_variables)
+        mapping = [pair for own, given in zip(groups, (trainable_variables, non_trainable_variables,
+                                                        metrics_variables)) for pair in zip(own, given)]
+        with StatelessScope(state_mapping=mapping) as scope:
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=training)
+        return loss, tuple([scope.get_current_value(v) for v in own] for own in groups)
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with this batch and return `get_metrics_result()`."""
         del x
