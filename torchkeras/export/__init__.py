@@ -1,7 +1,14 @@
-"""`keras.export`: export models for inference (`torch.export` programs and ONNX graphs)."""
+"""`keras.export`: export models for inference (`torch.export` programs and ONNX graphs).
+
+`export_model`, `export_torch`, `export_onnx` and `onnx_available` are torchkeras's own; Keras's public names
+resolve on first use from the public table.
+"""
+from torchkeras.api_export import namespace as _namespace
 from torchkeras.export.export_model import export_model
 from torchkeras.export.onnx_format import export_onnx
 from torchkeras.export.onnx_format import onnx_available
 from torchkeras.export.torch_format import export_torch
 
-__all__ = ["export_model", "export_onnx", "export_torch", "onnx_available"]
+__getattr__, __dir__, __all__ = _namespace(
+    __name__, extra=("export_model", "export_onnx", "export_torch", "onnx_available")
+)

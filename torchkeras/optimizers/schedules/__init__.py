@@ -1,4 +1,5 @@
 """`keras.optimizers.schedules`: learning-rate schedules, evaluated at the optimizer's step."""
+from torchkeras.api_export import namespace as _namespace
 from torchkeras.optimizers.schedules.cosine_decay import CosineDecay
 from torchkeras.optimizers.schedules.cosine_decay_restarts import CosineDecayRestarts
 from torchkeras.optimizers.schedules.exponential_decay import ExponentialDecay
@@ -22,4 +23,4 @@ ALL_OBJECTS_DICT = {
     )
 }
 
-__all__ = sorted(ALL_OBJECTS_DICT) + ["serialize", "deserialize"]
+__getattr__, __dir__, __all__ = _namespace(__name__)
