@@ -12,6 +12,7 @@ them on first use.
 NAMESPACES = {
     'keras': {
         'DTypePolicy': 'torchkeras.dtype_policies:DTypePolicy',
+        'Function': 'torchkeras.ops.function:Function',
         'Initializer': 'torchkeras.initializers.initializer:Initializer',
         'Input': 'torchkeras.layers.core.input_layer:Input',
         'InputSpec': 'torchkeras.layers.input_spec:InputSpec',
@@ -20,6 +21,7 @@ NAMESPACES = {
         'Loss': 'torchkeras.losses.loss:Loss',
         'Metric': 'torchkeras.metrics.metric:Metric',
         'Model': 'torchkeras.models.model:Model',
+        'Operation': 'torchkeras.ops.operation:Operation',
         'Optimizer': 'torchkeras.optimizers.base_optimizer:Optimizer',
         'Regularizer': 'torchkeras.regularizers.regularizer:Regularizer',
         'Sequential': 'torchkeras.models.sequential:Sequential',
@@ -409,11 +411,13 @@ NAMESPACES = {
         'add': 'torchkeras.layers.merging.add:add',
         'average': 'torchkeras.layers.merging.average:average',
         'concatenate': 'torchkeras.layers.merging.concatenate:concatenate',
+        'deserialize': 'torchkeras.layers:deserialize',
         'dot': 'torchkeras.layers.merging.dot:dot',
         'experimental': 'torchkeras.layers.experimental',
         'maximum': 'torchkeras.layers.merging.maximum:maximum',
         'minimum': 'torchkeras.layers.merging.minimum:minimum',
         'multiply': 'torchkeras.layers.merging.multiply:multiply',
+        'serialize': 'torchkeras.layers:serialize',
         'subtract': 'torchkeras.layers.merging.subtract:subtract',
     },
     'keras.layers.experimental': {
@@ -1456,6 +1460,7 @@ NAMESPACES = {
         'serialize_keras_object': 'torchkeras.saving.serialization_lib:serialize',
     },
     'keras.utils': {
+        'Config': 'torchkeras.utils.config:Config',
         'CustomObjectScope': 'torchkeras.saving.serialization_lib:CustomObjectScope',
         'Progbar': 'torchkeras.utils.progbar:Progbar',
         'PyDataset': 'torchkeras.utils.py_dataset:PyDataset',
@@ -1471,6 +1476,7 @@ NAMESPACES = {
         'get_file': 'torchkeras.utils.file_utils:get_file',
         'get_registered_name': 'torchkeras.saving.serialization_lib:get_registered_name',
         'get_registered_object': 'torchkeras.saving.serialization_lib:get_registered_object',
+        'get_source_inputs': 'torchkeras.utils.source_inputs:get_source_inputs',
         'image_dataset_from_directory': 'torchkeras.utils.dataset_utils:image_dataset_from_directory',
         'img_to_array': 'torchkeras.utils.image_utils:img_to_array',
         'is_interactive_logging_enabled': 'torchkeras.config.flags:is_interactive_logging_enabled',

@@ -11,6 +11,7 @@ from torchkeras.backend.keras_tensor import KerasTensor
 from torchkeras.utils import tree
 
 
+@keras_export("keras.Operation")
 class Operation:
     def __init__(self, name=None):
         self.name = name or naming.auto_name(naming.to_snake_case(type(self).__name__))
