@@ -325,7 +325,7 @@ def _find_class(class_name, module, registered_name, custom_objects, namespaces=
                 return found
     if not isinstance(class_name, str):
         return None
-    if isinstance(module, str) and module.startswith("keras"):
+    if isinstance(module, str) and module.startswith("keras") and _is_public_name(class_name):
         found = _exported_class(f"{module}.{class_name}")
         if found is not None:
             return found
@@ -335,7 +335,7 @@ def _find_class(class_name, module, registered_name, custom_objects, namespaces=
         candidates.append(class_name.split(">")[-1])
     if isinstance(registered_name, str) and ">" in registered_name:
         candidates.append(registered_name.split(">")[-1])
-    for name in candidates:
+    for name in filter(_is_public_name, candidates):
         for ns in search:
             found = _exported_class(f"{ns}.{name}")
             if found is not None:
@@ -374,7 +374,7 @@ def _special(config, safe_mode):
             return python_utils.func_load(value[0], defaults=value[1] if len(value) > 1 else None,
                                           closure=value[2] if len(value) > 2 else None)
         return python_utils.func_load(value)
-    raise ValueError(f"Unknown special object: {cn}")
+    raise _not_found("class", cn, config)  # a dunder name that is no special object: unknown, as in Keras
 
 
 def check_lambda_allowed(safe_mode=None):
@@ -413,7 +413,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, module
         found = get_registered_object(config, custom_objects, module_objects)
         if found is not None:
             return found
-        if namespaces:
+        if namespaces and _is_public_name(config):
             for ns in namespaces:
                 found = _exported_class(f"{ns}.{config}") or modeling_function(f"{ns}.{config}")
                 if found is not None:
