@@ -1457,7 +1457,7 @@ NAMESPACES = {
         'register_keras_serializable': 'torchkeras.saving.serialization_lib:register_keras_serializable',
         'save_model': 'torchkeras.saving.saving_api:save_model',
         'save_weights': 'torchkeras.saving.saving_api:save_weights',
-        'serialize_keras_object': 'torchkeras.saving.serialization_lib:serialize',
+        'serialize_keras_object': 'torchkeras.saving.serialization_lib:serialize_keras_object',
     },
     'keras.utils': {
         'Config': 'torchkeras.utils.config:Config',
@@ -1490,7 +1490,7 @@ NAMESPACES = {
         'plot_model': 'torchkeras.utils.model_visualization:plot_model',
         'register_keras_serializable': 'torchkeras.saving.serialization_lib:register_keras_serializable',
         'save_img': 'torchkeras.utils.image_utils:save_img',
-        'serialize_keras_object': 'torchkeras.saving.serialization_lib:serialize',
+        'serialize_keras_object': 'torchkeras.saving.serialization_lib:serialize_keras_object',
         'set_random_seed': 'torchkeras.utils.rng_utils:set_random_seed',
         'split_dataset': 'torchkeras.utils.dataset_utils:split_dataset',
         'standardize_dtype': 'torchkeras.backend:standardize_dtype',

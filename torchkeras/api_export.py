@@ -72,25 +72,32 @@ def public_names(namespace):
 
 
 def get_exported(path):
-    """The object exported under `path` (`'keras.layers.Dense'`, or an internal `'keras.src...'` name), or None.
-
-    Public names come from the generated table (importing only the module that defines the object); internal
-    names are registered when the torchkeras module mirroring Keras's (`keras.src.ops.numpy` ->
-    `torchkeras.ops.numpy`) is imported.
-    """
+    """The object exported under `path` (`'keras.layers.Dense'`, or an internal `'keras.src...'` name already
+    registered), or None. Public names come from the generated table: only the module that defines the object
+    is imported."""
     if not isinstance(path, str):
         return None
     obj = _EXPORTS.get(path)
     if obj is not None:
         return obj
     namespace, _, name = path.rpartition(".")
-    if namespace.startswith("keras.src."):
-        _import_mirror(namespace)
-        return _EXPORTS.get(path)
     target = namespace_entries(namespace).get(name)
     if target is None or ":" not in target:
         return None
     return _resolve(target)
+
+
+def find_internal(path):
+    """The object Keras's internal name `path` (`'keras.src.ops.numpy.Add'`) refers to, or None: such names are
+    registered when the torchkeras module mirroring Keras's (`torchkeras.ops.numpy`) is imported, so that module
+    is imported first (when it exists)."""
+    if not isinstance(path, str) or not path.startswith("keras.src."):
+        return None
+    obj = _EXPORTS.get(path)
+    if obj is None:
+        _import_mirror(path.rpartition(".")[0])
+        obj = _EXPORTS.get(path)
+    return obj
 
 
 def find_exported(name, namespaces):

@@ -164,6 +164,7 @@ def _public_module(obj):
     return module, name
 
 
+@keras_export("keras.saving.serialize_keras_object", "keras.utils.serialize_keras_object")
 def serialize_keras_object(obj):
     """Turn `obj` into a JSON-friendly Keras 3 config."""
     if obj is None or isinstance(obj, (bool, int, float, str)):
@@ -282,7 +283,7 @@ def _exported_class(path):
     namespace, _, name = path.rpartition(".")
     if not _is_public_name(name):
         return None
-    obj = api_export.get_exported(path)
+    obj = api_export.find_internal(path) if path.startswith("keras.src.") else api_export.get_exported(path)
     return obj if inspect.isclass(obj) else None
 
 
@@ -391,7 +392,6 @@ def check_lambda_allowed(safe_mode=None):
         )
 
 
-@keras_export("keras.saving.serialize_keras_object", "keras.utils.serialize_keras_object")
 def serialize(obj):
     return serialize_keras_object(obj)
 
