@@ -164,7 +164,26 @@ def namespace(module_name, extra=(), submodules=(), internal=None):
     def __dir__():
         return sorted(set(names) | {"__all__", "__doc__", "__file__", "__name__", "__path__"})
 
+    module = sys.modules.get(module_name)
+    if module is not None and type(module) is types.ModuleType:
+        module.__class__ = _NamespacePackage
     return __getattr__, __dir__, list(names)
+
+
+class _NamespacePackage(types.ModuleType):
+    """A namespace package whose public names win over its submodules of the same name.
+
+    Importing a submodule sets it as an attribute of its package; where Keras exports an object under that name
+    (`keras.utils.plot_history` is a function, `torchkeras/utils/plot_history.py` defines it), the object is
+    kept and the submodule stays reachable through `sys.modules` and `from ... import`.
+    """
+
+    def __setattr__(self, name, value):
+        if isinstance(value, types.ModuleType) and value.__name__ == f"{self.__name__}.{name}":
+            target = namespace_entries(public_namespace(self.__name__)).get(name)
+            if target is not None and ":" in target:
+                return
+        super().__setattr__(name, value)
 
 
 class VirtualNamespace(types.ModuleType):

@@ -140,3 +140,18 @@ def test_import_is_lazy_and_light():
                          env={**os.environ, "PYTHONPATH": ROOT}, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_a_public_object_wins_over_a_submodule_of_the_same_name():
+    """`torchkeras/utils/plot_history.py` defines `keras.utils.plot_history`: importing the module first must
+    not replace the function on the package."""
+    code = textwrap.dedent("""
+        from torchkeras.utils.plot_history import plot_history as function
+        import torchkeras
+        assert torchkeras.utils.plot_history is function, torchkeras.utils.plot_history
+        import torchkeras.initializers.orthogonal
+        assert torchkeras.initializers.orthogonal is torchkeras.initializers.Orthogonal
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": ROOT}, timeout=120)
+    assert out.returncode == 0, out.stderr
