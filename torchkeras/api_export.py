@@ -113,6 +113,8 @@ def _import_mirror(namespace):
     """Import the torchkeras module that registers Keras's internal names under `namespace`
     (`keras.src.a.b` -> `torchkeras.a.b`, else the nearest existing parent such as `torchkeras.a`)."""
     parts = namespace.split(".")[2:]
+    if not all(part.isidentifier() and not part.startswith("_") for part in parts):
+        return  # not a module path (e.g. from a damaged or hostile config)
     while parts:
         candidate = ".".join([_PACKAGE] + parts)
         if candidate in sys.modules:

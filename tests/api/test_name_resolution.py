@@ -114,3 +114,36 @@ def _re(text):
     import re
 
     return re.escape(text)
+
+
+def test_internal_op_names_resolve_in_a_fresh_interpreter(tmp_path):
+    """A functional config naming Keras's internal op classes (`keras.src.ops.numpy.Add`,
+    `keras.src.activations.activations.ReLU`) loads in a process that has not imported `keras.ops` yet."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    import numpy as np
+
+    inputs = keras.Input((3,))
+    hidden = keras.layers.Dense(4)(inputs)
+    outputs = keras.activations.relu(keras.ops.add(keras.ops.numpy.reshape(hidden, (-1, 2, 2)), 1.0))
+    model = keras.Model(inputs, outputs)
+    path = str(tmp_path / "ops.keras")
+    model.save(path)
+    x = np.linspace(-1, 1, 6, dtype="float32").reshape(2, 3)
+    np.save(tmp_path / "want.npy", model.predict(x, verbose=0))
+    code = textwrap.dedent(f"""
+        import sys
+        import numpy as np
+        import torchkeras as keras
+        assert "torchkeras.ops.numpy" not in sys.modules
+        model = keras.saving.load_model({path!r})
+        got = model.predict(np.linspace(-1, 1, 6, dtype="float32").reshape(2, 3), verbose=0)
+        np.testing.assert_array_equal(got, np.load({str(tmp_path / "want.npy")!r}))
+    """)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": root}, timeout=300)
+    assert out.returncode == 0, out.stderr
