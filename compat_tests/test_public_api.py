@@ -154,8 +154,6 @@ LACKING = {
     'keras.applications.xception.Xception',
     'keras.applications.xception.decode_predictions',
     'keras.applications.xception.preprocess_input',
-    # keras.backend: `ops` helper
-    'keras.backend.result_type',
     # keras.callbacks: needs Orbax
     'keras.callbacks.OrbaxCheckpoint',
     # keras.distillation: unassigned
@@ -184,20 +182,15 @@ LACKING = {
     'keras.dtype_policies.Int4DTypePolicy',
     'keras.dtype_policies.QuantizedDTypePolicy',
     'keras.dtype_policies.QuantizedFloat8DTypePolicy',
-    # keras.export: `names` helper (ExportArchive)
-    'keras.export',
-    'keras.export.ExportArchive',
-    # keras.layers: `augment`/`names` helpers (FlaxLayer, JaxLayer, TFSMLayer need JAX/TF)
+    # keras.layers: `augment` helper (FlaxLayer, JaxLayer, TFSMLayer need JAX/TF)
     'keras.layers.AugMix',
     'keras.layers.AutoContrast',
     'keras.layers.ContrastLimitedAdaptiveHistogramEqualization',
     'keras.layers.CutMix',
     'keras.layers.Equalization',
     'keras.layers.FlaxLayer',
-    'keras.layers.HashedCrossing',
     'keras.layers.JaxLayer',
     'keras.layers.MaxNumBoundingBoxes',
-    'keras.layers.MelSpectrogram',
     'keras.layers.MixUp',
     'keras.layers.Pipeline',
     'keras.layers.RandAugment',
@@ -216,20 +209,12 @@ LACKING = {
     'keras.layers.RandomSaturation',
     'keras.layers.RandomSharpness',
     'keras.layers.RandomShear',
-    'keras.layers.ReversibleEmbedding',
-    'keras.layers.STFTSpectrogram',
     'keras.layers.Solarization',
     'keras.layers.TFSMLayer',
-    # keras.legacy: unassigned
-    'keras.legacy',
+    # keras.legacy: legacy.saving (Keras 2 serialization format): unassigned
     'keras.legacy.saving',
     'keras.legacy.saving.deserialize_keras_object',
     'keras.legacy.saving.serialize_keras_object',
-    # keras.optimizers: `augment`/`names` helpers
-    'keras.optimizers.MultiOptimizer',
-    'keras.optimizers.Muon',
-    'keras.optimizers.OptimizerMap',
-    'keras.optimizers.ScheduleFreeAdamW',
     # keras.quantizers: `quant` helper
     'keras.quantizers',
     'keras.quantizers.AWQConfig',
@@ -251,8 +236,6 @@ LACKING = {
     'keras.quantizers.quantize_and_dequantize',
     'keras.quantizers.serialize',
     'keras.quantizers.unpack_int4',
-    # keras.saving: `names` helper (KerasFileEditor)
-    'keras.saving.KerasFileEditor',
     # keras.tree: `apps` helper
     'keras.tree',
     'keras.tree.MAP_TO_NONE',
@@ -267,9 +250,7 @@ LACKING = {
     'keras.tree.map_structure_up_to',
     'keras.tree.pack_sequence_as',
     'keras.tree.traverse',
-    # keras.utils: FeatureSpace, bounding_boxes, audio datasets: `augment`/`names`; legacy: unassigned
-    'keras.utils.FeatureSpace',
-    'keras.utils.audio_dataset_from_directory',
+    # keras.utils: bounding_boxes: `augment`; legacy (Keras 2 serialization format): unassigned
     'keras.utils.bounding_boxes',
     'keras.utils.bounding_boxes.affine_transform',
     'keras.utils.bounding_boxes.clip_to_image_size',

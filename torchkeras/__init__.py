@@ -21,4 +21,7 @@ def version():
 
 _install_namespace_finder()
 # torchkeras's own sub-packages, beside Keras's namespaces: multi-process training, export, the training loops.
-__getattr__, __dir__, __all__ = _namespace(__name__, submodules=("distribute", "export", "trainers"))
+# Keras 2's `keras.engine` module path resolves too, without being advertised.
+__getattr__, __dir__, __all__ = _namespace(
+    __name__, submodules=("distribute", "export", "trainers"), internal={"engine": "torchkeras.engine"}
+)

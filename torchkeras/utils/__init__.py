@@ -6,8 +6,6 @@ import the trainers, the saving code or matplotlib.
 from torchkeras.api_export import namespace as _namespace
 
 # Keras 2 module paths: `keras.utils.np_utils.to_categorical`, `keras.utils.generic_utils.*`, ...
-__getattr__, __dir__, __all__ = _namespace(__name__, internal={
-    "np_utils": "torchkeras.utils.numerical_utils",
-    "generic_utils": "torchkeras.utils.generic_utils",
-    "vis_utils": "torchkeras.utils.model_visualization",
-})
+_KERAS2_MODULES = ("np_utils", "generic_utils", "data_utils", "vis_utils", "layer_utils", "conv_utils", "io_utils")
+
+__getattr__, __dir__, __all__ = _namespace(__name__, submodules=_KERAS2_MODULES)
