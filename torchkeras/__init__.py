@@ -2,55 +2,26 @@
 
 `import torchkeras as keras` and keep going: layers and models are `torch.nn.Module`s, training runs on
 torch autograd and torch optimizers with Keras's exact math, and models read and write Keras files.
-"""
-import importlib
 
+Every public name (`keras.layers.Dense`, `keras.ops.add`, ...) is resolved on first use from one generated
+table (`torchkeras/_api_table.py`, written by `python -m torchkeras.api_gen` from the `@keras_export`
+decorators), so `import torchkeras` imports almost nothing.
+"""
+from torchkeras.api_export import install_namespace_finder as _install_namespace_finder
+from torchkeras.api_export import keras_export as _keras_export
+from torchkeras.api_export import namespace as _namespace
 from torchkeras.version import __version__
 
-_SUBMODULES = (
-    "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets", "distribute",
-    "dtype_policies",
-    "export", "initializers", "layers", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers",
-    "preprocessing", "random", "regularizers", "saving", "trainers", "tree", "utils", "wrappers",
+
+@_keras_export("keras.version")
+def version():
+    """The version of torchkeras, as a string."""
+    return __version__
+
+
+_install_namespace_finder()
+# torchkeras's own sub-packages, beside Keras's namespaces: multi-process training, export, the training loops.
+# Keras 2's `keras.engine` module path resolves too, without being advertised.
+__getattr__, __dir__, __all__ = _namespace(
+    __name__, submodules=("distribute", "export", "trainers"), internal={"engine": "torchkeras.engine"}
 )
-_ATTRS = {
-    "Input": ("torchkeras.layers.core.input_layer", "Input"),
-    "InputSpec": ("torchkeras.layers.input_spec", "InputSpec"),
-    "Layer": ("torchkeras.layers.layer", "Layer"),
-    "Model": ("torchkeras.models.model", "Model"),
-    "Sequential": ("torchkeras.models.sequential", "Sequential"),
-    "Variable": ("torchkeras.backend.variables", "Variable"),
-    "KerasTensor": ("torchkeras.backend.keras_tensor", "KerasTensor"),
-    "DTypePolicy": ("torchkeras.dtype_policies", "DTypePolicy"),
-    "Operation": ("torchkeras.ops.operation", "Operation"),
-    "Optimizer": ("torchkeras.optimizers.base_optimizer", "Optimizer"),
-    "Loss": ("torchkeras.losses.loss", "Loss"),
-    "Metric": ("torchkeras.metrics.metric", "Metric"),
-    "Initializer": ("torchkeras.initializers.initializer", "Initializer"),
-    "Regularizer": ("torchkeras.regularizers.regularizer", "Regularizer"),
-    "Constraint": ("torchkeras.constraints.constraint", "Constraint"),
-    "Function": ("torchkeras.ops.operation", "Operation"),
-    "StatelessScope": ("torchkeras.backend.stateless_scope", "StatelessScope"),
-    "device": ("torchkeras.backend.device", "device_scope"),
-    "name_scope": ("torchkeras.backend.naming", "name_scope"),
-    "version": ("torchkeras.version", "__version__"),
-}
-
-
-def __getattr__(name):
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"torchkeras.{name}")
-        globals()[name] = module
-        return module
-    if name in _ATTRS:
-        module_name, attr = _ATTRS[name]
-        value = getattr(importlib.import_module(module_name), attr)
-        if name == "version":
-            value = value
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'torchkeras' has no attribute '{name}'")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_SUBMODULES) | set(_ATTRS))

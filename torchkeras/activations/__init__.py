@@ -1,4 +1,5 @@
 """`keras.activations`: the built-in activation functions, and `get` / `serialize` / `deserialize`."""
+from torchkeras.api_export import namespace as _namespace
 from torchkeras.activations import dispatch
 from torchkeras.activations.along_axis import glu
 from torchkeras.activations.along_axis import log_softmax
@@ -115,3 +116,5 @@ def get(identifier):
     if callable(obj):
         return obj
     raise _unknown(identifier)
+
+__getattr__, __dir__, __all__ = _namespace(__name__)

@@ -1,10 +1,11 @@
 """`keras.backend` (`K`): global settings, session state, and Keras 2's tensor helpers (`K.mean`, ...)."""
 from torchkeras.api_export import keras_export
+from torchkeras.api_export import namespace
+from torchkeras.backend import legacy as _legacy
 from torchkeras.backend.config import backend
 from torchkeras.backend.config import epsilon
 from torchkeras.backend.config import floatx
 from torchkeras.backend.config import image_data_format
-from torchkeras.backend.config import keras_home
 from torchkeras.backend.config import set_epsilon
 from torchkeras.backend.config import set_floatx
 from torchkeras.backend.config import set_image_data_format
@@ -24,10 +25,15 @@ from torchkeras.backend.naming import name_scope
 from torchkeras.backend.variables import Variable
 from torchkeras.backend.variables import is_variable
 
-for _name, _fn in [("epsilon", epsilon), ("floatx", floatx), ("image_data_format", image_data_format),
-                   ("set_epsilon", set_epsilon), ("set_floatx", set_floatx),
-                   ("set_image_data_format", set_image_data_format), ("backend", backend)]:
-    keras_export(f"keras.backend.{_name}", f"keras.config.{_name}")(_fn)
+keras_export("keras.KerasTensor")(KerasTensor)
+keras_export("keras.backend.is_keras_tensor", "keras.utils.is_keras_tensor")(is_keras_tensor)
+keras_export("keras.Variable")(Variable)
+keras_export("keras.device")(device_scope)
+keras_export("keras.name_scope")(name_scope)
+keras_export("keras.backend.get_uid")(get_uid)
+keras_export("keras.backend.standardize_dtype", "keras.utils.standardize_dtype")(standardize_dtype)
+keras_export("keras.backend.is_float_dtype")(is_float_dtype)
+keras_export("keras.backend.is_int_dtype")(is_int_dtype)
 
 
 @keras_export("keras.backend.clear_session", "keras.utils.clear_session")
@@ -46,3 +52,7 @@ def clear_session(free_memory=True):
 
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
+
+
+# Keras 2's `K.*` functions are listed too: `from keras import backend as K` scripts use them.
+__getattr__, __dir__, __all__ = namespace(__name__, extra=_legacy.__all__)

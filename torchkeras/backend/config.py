@@ -6,6 +6,8 @@ time; the `set_*` functions change them for this process only.
 import json
 import os
 
+from torchkeras.api_export import keras_export
+
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
@@ -23,11 +25,13 @@ def keras_home():
     return os.path.join(base, ".keras")
 
 
+@keras_export("keras.backend.floatx", "keras.config.floatx")
 def floatx():
     """Return the default float type, as a string (e.g. `'float32'`)."""
     return _FLOATX
 
 
+@keras_export("keras.backend.set_floatx", "keras.config.set_floatx")
 def set_floatx(value):
     """Set the default float type (`'float16'`, `'bfloat16'`, `'float32'` or `'float64'`)."""
     global _FLOATX
@@ -37,22 +41,26 @@ def set_floatx(value):
     _FLOATX = value
 
 
+@keras_export("keras.backend.epsilon", "keras.config.epsilon")
 def epsilon():
     """Return the fuzz factor used in numeric expressions (default 1e-7)."""
     return _EPSILON
 
 
+@keras_export("keras.backend.set_epsilon", "keras.config.set_epsilon")
 def set_epsilon(value):
     """Set the fuzz factor used in numeric expressions."""
     global _EPSILON
     _EPSILON = float(value)
 
 
+@keras_export("keras.backend.image_data_format", "keras.config.image_data_format")
 def image_data_format():
     """Return the default image data format, `'channels_last'` or `'channels_first'`."""
     return _IMAGE_DATA_FORMAT
 
 
+@keras_export("keras.backend.set_image_data_format", "keras.config.set_image_data_format")
 def set_image_data_format(data_format):
     """Set the default image data format (`'channels_last'` or `'channels_first'`)."""
     global _IMAGE_DATA_FORMAT
@@ -78,6 +86,7 @@ def standardize_data_format(data_format):
     return data_format
 
 
+@keras_export("keras.backend.backend", "keras.config.backend")
 def backend():
     """The name of the backend: always `'torch'`."""
     return _BACKEND

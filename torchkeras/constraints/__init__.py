@@ -1,4 +1,5 @@
 """`keras.constraints`: projections applied to weights after each optimizer update, and `get`/`serialize`."""
+from torchkeras.api_export import namespace as _namespace
 from torchkeras.api_export import keras_export
 from torchkeras.constraints.constraint import Constraint
 from torchkeras.constraints.norm_constraints import MaxNorm
@@ -43,3 +44,5 @@ def _from_name(name, custom_objects=None):
 def get(identifier):
     """Resolve a constraint: a name (`"max_norm"`), a config dict, a class, an instance or a callable."""
     return get_object(identifier, "constraint", _from_name, deserialize)
+
+__getattr__, __dir__, __all__ = _namespace(__name__)

@@ -1,5 +1,6 @@
 """Dtype policies: the variable dtype and the compute dtype of a layer (`keras.DTypePolicy`)."""
 from torchkeras.api_export import keras_export
+from torchkeras.api_export import namespace
 from torchkeras.backend import config as _config
 from torchkeras.backend import dtypes as _dtypes
 
@@ -111,6 +112,22 @@ def get(identifier):
                          f"DTypePolicy. Received: dtype={identifier}") from None
 
 
+@keras_export("keras.dtype_policies.serialize")
 def serialize(policy):
+    """The Keras config of a dtype policy (`{"module": "keras", "class_name": "DTypePolicy", ...}`)."""
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": policy.name},
             "registered_name": None}
+
+
+@keras_export("keras.dtype_policies.deserialize")
+def deserialize(config, custom_objects=None):
+    """A dtype policy from its config (as `serialize` writes it)."""
+    from torchkeras.saving import serialization_lib
+
+    return serialization_lib.deserialize_keras_object(
+        config, module_objects={"DTypePolicy": DTypePolicy, "FloatDTypePolicy": DTypePolicy},
+        custom_objects=custom_objects,
+    )
+
+
+__getattr__, __dir__, __all__ = namespace(__name__)

@@ -1,4 +1,5 @@
 """`keras.initializers`: how weights get their first values, and `get` / `serialize` / `deserialize`."""
+from torchkeras.api_export import namespace as _namespace
 import numpy as np
 import torch
 
@@ -103,9 +104,4 @@ def get(identifier):
     or an array/tensor of initial values. None gives None."""
     return get_object(identifier, "initializer", _from_name, deserialize, convert=_from_value)
 
-
-__all__ = [
-    "Initializer", "Constant", "Identity", "Ones", "Zeros", "STFT", "GlorotNormal", "GlorotUniform", "HeNormal",
-    "HeUniform", "LecunNormal", "LecunUniform", "Orthogonal", "RandomNormal", "RandomUniform",
-    "TruncatedNormal", "VarianceScaling", "compute_fans", "get", "serialize", "deserialize",
-]
+__getattr__, __dir__, __all__ = _namespace(__name__)

@@ -3,16 +3,6 @@
 
 Submodules load on first use, so `import keras.legacy` stays cheap.
 """
-import importlib
+from torchkeras.api_export import namespace as _namespace
 
-_SUBMODULES = ("interfaces", "layers")
-
-
-def __getattr__(name):
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_SUBMODULES))
+__getattr__, __dir__, __all__ = _namespace(__name__, submodules=("interfaces", "layers"))

@@ -50,14 +50,14 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     return torch.mean(torch.square(first_log - second_log), dim=-1)
 
 
-@keras_export("keras.losses.cosine_similarity")
+@keras_export("keras.losses.cosine_similarity", "keras.losses.cosine_proximity")
 def cosine_similarity(y_true, y_pred, axis=-1):
     """Negative cosine similarity: `-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)` (-1 is best)."""
     y_true, y_pred = prepare(y_true, y_pred)
     return -torch.sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), dim=axis)
 
 
-@keras_export("keras.losses.huber", "keras.metrics.huber")
+@keras_export("keras.losses.huber", "keras.metrics.huber", "keras.losses.huber_loss")
 def huber(y_true, y_pred, delta=1.0):
     """Huber loss per sample: `0.5 * e**2` where `|e| <= delta`, else `delta * |e| - 0.5 * delta**2`; mean."""
     y_true, y_pred = prepare(y_true, y_pred)

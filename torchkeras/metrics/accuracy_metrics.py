@@ -22,7 +22,7 @@ def _in_top_k(targets, predictions, k):
     return target_scores >= kth
 
 
-@keras_export("keras.metrics.accuracy")
+@keras_export("keras.metrics.accuracy", "keras.metrics.acc", "keras.metrics.ACC")
 def accuracy(y_true, y_pred):
     """1.0 where `y_pred` equals `y_true` exactly, else 0.0."""
     y_true, y_pred = prepare(y_true, y_pred)

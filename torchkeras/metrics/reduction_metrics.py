@@ -134,7 +134,6 @@ class MeanMetricWrapper(Mean):
 
 def builtin_metric_function(name):
     """A metric or loss function by name (Keras 2 files store e.g. `"fn": "sparse_categorical_accuracy"`)."""
-    from torchkeras import metrics
+    from torchkeras.saving import serialization_lib
 
-    fn = getattr(metrics, name, None) if isinstance(name, str) else None
-    return fn if callable(fn) and not isinstance(fn, type) else None
+    return serialization_lib.modeling_function(f"keras.metrics.{name}") if isinstance(name, str) else None

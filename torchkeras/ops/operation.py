@@ -11,6 +11,7 @@ from torchkeras.backend.keras_tensor import KerasTensor
 from torchkeras.utils import tree
 
 
+@keras_export("keras.Operation")
 class Operation:
     def __init__(self, name=None):
         self.name = name or naming.auto_name(naming.to_snake_case(type(self).__name__))
@@ -88,7 +89,7 @@ def keras_op(class_name, module="keras.src.ops.numpy"):
     def decorator(fn):
         cls = type(class_name, (FunctionOperation,), {"fn": staticmethod(fn), "__module__": __name__})
         cls._keras_registered_name = (module, class_name)
-        keras_export(f"{module}.{class_name}", f"keras.ops.{class_name}")(cls)
+        keras_export(f"{module}.{class_name}")(cls)  # Keras's internal name, for reading configs
         _OP_CLASSES[class_name] = cls
 
         @functools.wraps(fn)

@@ -1,5 +1,6 @@
 """`keras.optimizers`: Keras's optimizers with their exact update rules, as `torch.optim.Optimizer`s."""
 from torchkeras.api_export import keras_export
+from torchkeras.api_export import namespace
 from torchkeras.optimizers import experimental
 from torchkeras.optimizers import legacy
 from torchkeras.optimizers import schedules
@@ -25,15 +26,6 @@ ALL_OBJECTS = (Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, 
                Lamb)
 ALL_OBJECTS += (Muon, MultiOptimizer, OptimizerMap, ScheduleFreeAdamW)
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
-
-
-def __getattr__(name):
-    # LossScaleOptimizer lives in torchkeras.mixed_precision and subclasses Optimizer: imported on first use.
-    if name == "LossScaleOptimizer":
-        from torchkeras.mixed_precision.loss_scale_optimizer import LossScaleOptimizer
-
-        return LossScaleOptimizer
-    raise AttributeError(f"module 'torchkeras.optimizers' has no attribute '{name}'")
 
 
 @keras_export("keras.optimizers.serialize")
@@ -94,5 +86,5 @@ def _try_deserialize(config):
         raise
 
 
-__all__ = [cls.__name__ for cls in ALL_OBJECTS] + ["get", "serialize", "deserialize", "experimental", "legacy",
-                                                  "schedules"]
+# Other public names (LossScaleOptimizer, ...) resolve on first use from the table.
+__getattr__, __dir__, __all__ = namespace(__name__)

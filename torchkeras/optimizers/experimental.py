@@ -20,5 +20,15 @@ from torchkeras.optimizers.sgd import SGD
 __all__ = ["Adadelta", "Adafactor", "Adagrad", "Adam", "Adamax", "AdamW", "Ftrl", "Lion", "Nadam", "Optimizer",
            "RMSprop", "SGD"]
 
-for _name in __all__:
-    keras_export(f"keras.optimizers.experimental.{_name}")(globals()[_name])
+keras_export("keras.optimizers.experimental.Adadelta")(Adadelta)
+keras_export("keras.optimizers.experimental.Adafactor")(Adafactor)
+keras_export("keras.optimizers.experimental.Adagrad")(Adagrad)
+keras_export("keras.optimizers.experimental.Adam")(Adam)
+keras_export("keras.optimizers.experimental.Adamax")(Adamax)
+keras_export("keras.optimizers.experimental.AdamW")(AdamW)
+keras_export("keras.optimizers.experimental.Ftrl")(Ftrl)
+keras_export("keras.optimizers.experimental.Lion")(Lion)
+keras_export("keras.optimizers.experimental.Nadam")(Nadam)
+keras_export("keras.optimizers.experimental.Optimizer")(Optimizer)
+keras_export("keras.optimizers.experimental.RMSprop")(RMSprop)
+keras_export("keras.optimizers.experimental.SGD")(SGD)

@@ -1,4 +1,5 @@
 """`keras.regularizers`: weight penalties added to the loss, and `get` / `serialize` / `deserialize`."""
+from torchkeras.api_export import namespace as _namespace
 from torchkeras.api_export import keras_export
 from torchkeras.regularizers.norm_penalties import L1
 from torchkeras.regularizers.norm_penalties import L1L2
@@ -49,3 +50,5 @@ def _from_name(name, custom_objects=None):
 def get(identifier):
     """Resolve a regularizer: a name (`"l2"`), a config dict, a class, an instance or a callable; None -> None."""
     return get_object(identifier, "regularizer", _from_name, deserialize)
+
+__getattr__, __dir__, __all__ = _namespace(__name__)

@@ -20,7 +20,8 @@ GLOBAL_CUSTOM_OBJECTS = {}
 GLOBAL_CUSTOM_NAMES = {}
 _local = threading.local()
 
-# Public namespaces searched (in order) for a class name that carries no usable module.
+# Public namespaces searched (in order) for a class name that carries no usable module (Keras 2 configs), then
+# the internal names of Keras's op classes (`Add`, `Reshape`, ...) that functional configs record.
 _NAMESPACES = [
     "keras.layers",
     "keras.models",
@@ -34,8 +35,17 @@ _NAMESPACES = [
     "keras.optimizers.schedules",
     "keras.activations",
     "keras.callbacks",
-    "keras.ops",
+    "keras.src.ops.numpy",
+    "keras.src.ops.nn",
+    "keras.src.ops.core",
+    "keras.src.ops.math",
+    "keras.src.ops.linalg",
+    "keras.src.ops.image",
 ]
+# A function named in a config (an activation, a loss, a metric, an op) resolves only to a public function of
+# these namespaces; their module helpers (`get`, `serialize`, `deserialize`) are never "modeling" functions.
+_FUNCTION_NAMESPACES = ("keras.activations", "keras.losses", "keras.metrics", "keras.ops")
+_HELPERS = frozenset({"get", "serialize", "deserialize"})
 
 
 def _scopes():
@@ -154,6 +164,7 @@ def _public_module(obj):
     return module, name
 
 
+@keras_export("keras.saving.serialize_keras_object", "keras.utils.serialize_keras_object")
 def serialize_keras_object(obj):
     """Turn `obj` into a JSON-friendly Keras 3 config."""
     if obj is None or isinstance(obj, (bool, int, float, str)):
@@ -181,9 +192,7 @@ def serialize_keras_object(obj):
         return [serialize_keras_object(x) for x in obj]
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
-    from torchkeras.backend.keras_tensor import KerasTensor
-
-    if isinstance(obj, KerasTensor):
+    if isinstance(obj, api_export.get_exported("keras.KerasTensor")):
         history = obj._keras_history
         return {
             "class_name": "__keras_tensor__",
@@ -245,14 +254,10 @@ def serialize_keras_object(obj):
 
 
 def _serialize_function(fn):
-    from torchkeras import activations
-
     name = getattr(fn, "__name__", None)
-    if name is not None and activations.is_builtin(fn):
-        return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
     registered = GLOBAL_CUSTOM_NAMES.get(fn)
     path = api_export.get_export_path(fn)
-    if path is not None and registered is None:
+    if path is not None and registered is None and modeling_function(path) is fn:
         module, _, public = path.rpartition(".")
         if module in ("keras.losses", "keras.metrics", "keras.activations"):
             module = "builtins"  # how Keras 3 writes its built-in functions
@@ -268,49 +273,83 @@ def _serialize_function(fn):
 # --- deserialization ----------------------------------------------------------------------------------
 
 
-_BUILTINS_IMPORTED = [False]
+def _is_public_name(name):
+    """A name a config may use: an identifier that is not private (no module paths, no dunders)."""
+    return isinstance(name, str) and name.isidentifier() and not name.startswith("_")
 
 
-def _import_builtins():
-    """Import the packages whose classes configs refer to (they register their names on import)."""
-    if _BUILTINS_IMPORTED[0]:
-        return
-    _BUILTINS_IMPORTED[0] = True
-    import importlib
+def _exported_class(path):
+    """The class exported under `path` (public or Keras-internal), or None (also for non-classes)."""
+    namespace, _, name = path.rpartition(".")
+    if not _is_public_name(name):
+        return None
+    obj = api_export.find_internal(path) if path.startswith("keras.src.") else api_export.get_exported(path)
+    return obj if inspect.isclass(obj) else None
 
-    for name in ("layers", "models", "optimizers", "losses", "metrics", "initializers", "regularizers",
-                 "constraints", "activations", "dtype_policies", "ops"):
-        importlib.import_module(f"torchkeras.{name}")
+
+def modeling_function(path):
+    """The function exported under `path` (`'keras.metrics.mae'`) if it is one a config may name (an
+    activation, loss, metric or op, never a module helper such as `get`/`serialize`, nor a class), else None."""
+    namespace, _, name = path.rpartition(".")
+    if not _is_public_name(name) or name in _HELPERS:
+        return None
+    if not any(namespace == ns or namespace.startswith(ns + ".") for ns in _FUNCTION_NAMESPACES):
+        return None
+    obj = api_export.get_exported(path)
+    if obj is None or inspect.isclass(obj) or not callable(obj):
+        return None
+    return obj
+
+
+def _find_function(name, module):
+    """A built-in function named in a config: under `module` when it is a public Keras namespace, else (for
+    Keras's `"builtins"` and Keras 2's bare names) in the activations, losses and metrics."""
+    if isinstance(module, str) and (module == "keras" or module.startswith("keras.")) and \
+            not module.startswith("keras.src."):
+        found = modeling_function(f"{module}.{name}")
+        if found is not None:
+            return found
+    for ns in _FUNCTION_NAMESPACES[:3]:
+        found = modeling_function(f"{ns}.{name}")
+        if found is not None:
+            return found
+    return None
 
 
 def _find_class(class_name, module, registered_name, custom_objects, namespaces=None):
-    found = _lookup_class(class_name, module, registered_name, custom_objects, namespaces)
-    if found is None and not _BUILTINS_IMPORTED[0]:
-        _import_builtins()
-        found = _lookup_class(class_name, module, registered_name, custom_objects, namespaces)
-    return found
-
-
-def _lookup_class(class_name, module, registered_name, custom_objects, namespaces=None):
+    """A class named in a config: custom objects first, then the public registry (under `module`, or Keras's
+    internal name, or by name in the usual namespaces). Only classes are returned."""
     for key in (registered_name, class_name):
         if key:
             found = get_registered_object(key, custom_objects)
             if found is not None:
                 return found
-    if module:
-        found = api_export.get_exported(f"{module}.{class_name}")
+    if not isinstance(class_name, str):
+        return None
+    if isinstance(module, str) and module.startswith("keras") and _is_public_name(class_name):
+        found = _exported_class(f"{module}.{class_name}")
         if found is not None:
             return found
-    found = api_export.find_exported(class_name, (namespaces or []) + _NAMESPACES)
-    if found is not None:
-        return found
+    search = list(namespaces or []) + _NAMESPACES
+    candidates = [class_name]
     if ">" in class_name:  # Keras 2 writes e.g. "Custom>Adam"
-        found = api_export.find_exported(class_name.split(">")[-1], (namespaces or []) + _NAMESPACES)
-        if found is not None:
-            return found
-    if registered_name and ">" in registered_name:
-        found = api_export.find_exported(registered_name.split(">")[-1], (namespaces or []) + _NAMESPACES)
-    return found
+        candidates.append(class_name.split(">")[-1])
+    if isinstance(registered_name, str) and ">" in registered_name:
+        candidates.append(registered_name.split(">")[-1])
+    for name in filter(_is_public_name, candidates):
+        for ns in search:
+            found = _exported_class(f"{ns}.{name}")
+            if found is not None:
+                return found
+    return None
+
+
+def _not_found(kind, name, config):
+    return TypeError(
+        f"Could not locate {kind} '{name}'. Make sure custom classes and functions are decorated with "
+        "`@keras.saving.register_keras_serializable()`. If they are already decorated, make sure they are all "
+        f"imported so that the decorator is run before trying to load them. Full object config: {config}"
+    )
 
 
 def _special(config, safe_mode):
@@ -336,7 +375,7 @@ def _special(config, safe_mode):
             return python_utils.func_load(value[0], defaults=value[1] if len(value) > 1 else None,
                                           closure=value[2] if len(value) > 2 else None)
         return python_utils.func_load(value)
-    raise ValueError(f"Unknown special object: {cn}")
+    raise _not_found("class", cn, config)  # a dunder name that is no special object: unknown, as in Keras
 
 
 def check_lambda_allowed(safe_mode=None):
@@ -353,7 +392,6 @@ def check_lambda_allowed(safe_mode=None):
         )
 
 
-@keras_export("keras.saving.serialize_keras_object", "keras.utils.serialize_keras_object")
 def serialize(obj):
     return serialize_keras_object(obj)
 
@@ -375,10 +413,11 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, module
         found = get_registered_object(config, custom_objects, module_objects)
         if found is not None:
             return found
-        if namespaces:
-            found = api_export.find_exported(config, namespaces)
-            if found is not None:
-                return found
+        if namespaces and _is_public_name(config):
+            for ns in namespaces:
+                found = _exported_class(f"{ns}.{config}") or modeling_function(f"{ns}.{config}")
+                if found is not None:
+                    return found
         return config
     if isinstance(config, (list, tuple)):
         return [deserialize_keras_object(c, custom_objects, safe_mode, module_objects, namespaces) for c in config]
@@ -399,27 +438,15 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, module
                                    custom_objects, module_objects)
         if fn is None:
             fn = get_registered_object(name, custom_objects, module_objects)
-        if fn is None and module:
-            fn = api_export.get_exported(f"{module}.{name}")
+        if fn is None and _is_public_name(name):
+            fn = _find_function(name, module)
         if fn is None:
-            from torchkeras import activations, losses, metrics
-
-            for mod in (activations, losses, metrics):
-                fn = getattr(mod, name, None) if isinstance(name, str) else None
-                if callable(fn):
-                    break
-                fn = None
-        if fn is None:
-            raise TypeError(
-                f"Could not locate function '{name}'. Make sure custom classes and functions are decorated "
-                "with `@keras.saving.register_keras_serializable()`. "
-                f"Full object config: {config}"
-            )
+            raise _not_found("function", name, config)
         return fn
     if class_name == "class":
         cls = _find_class(inner, module, registered_name, custom_objects, namespaces)
         if cls is None:
-            raise TypeError(f"Could not locate class '{inner}'. Full object config: {config}")
+            raise _not_found("class", inner, config)
         return cls
     cls = None
     if module_objects and class_name in module_objects:
@@ -427,11 +454,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, module
     if cls is None:
         cls = _find_class(class_name, module, registered_name, custom_objects, namespaces)
     if cls is None:
-        raise TypeError(
-            f"Could not locate class '{class_name}'. Make sure custom classes are decorated with "
-            "`@keras.saving.register_keras_serializable()`. "
-            f"Full object config: {config}"
-        )
+        raise _not_found("class", class_name, config)
     if isinstance(cls, types.FunctionType):
         return cls
     with CustomObjectScope(custom_objects or {}), SafeModeScope(safe_mode):

@@ -1,7 +1,10 @@
 """Keras 2's `HDF5Matrix` (`keras.utils.io_utils.HDF5Matrix`): an HDF5 dataset used like a NumPy array."""
 import numpy as np
 
+from torchkeras.api_export import keras_export
 
+
+@keras_export("keras.utils.HDF5Matrix", "keras.utils.io_utils.HDF5Matrix")
 class HDF5Matrix:
     """Rows `start:end` of the dataset `dataset` in the HDF5 file `datapath`, read on indexing.
 

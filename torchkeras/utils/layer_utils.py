@@ -16,11 +16,9 @@ def get_source_inputs(tensor):
 
     Walks the symbolic history of `tensor` back to its inputs; a tensor without history is returned as is.
     """
-    if not hasattr(tensor, "_keras_history"):
-        return tensor
-    history = tensor._keras_history
+    history = getattr(tensor, "_keras_history", None)
     if history is None:
-        return [tensor]
+        return tensor  # as Keras: a tensor with no history (a bare `KerasTensor`) comes back as it is
     operation, node_index, _ = history
     if not operation._inbound_nodes:
         return [tensor]
@@ -30,7 +28,8 @@ def get_source_inputs(tensor):
     sources = []
     seen = set()
     for x in node.input_tensors:
-        for source in get_source_inputs(x):
+        found = get_source_inputs(x)
+        for source in found if isinstance(found, list) else [found]:
             if id(source) not in seen:
                 seen.add(id(source))
                 sources.append(source)
@@ -48,6 +47,7 @@ def count_params(weights):
     return total
 
 
+@keras_export("keras.utils.convert_all_kernels_in_model", "keras.utils.layer_utils.convert_all_kernels_in_model")
 def convert_all_kernels_in_model(model):
     """Flip the spatial axes of every Conv1D/2D/3D/Conv2DTranspose kernel of `model` (Theano <-> TensorFlow)."""
     conv_classes = {"Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose"}

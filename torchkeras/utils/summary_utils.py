@@ -14,6 +14,7 @@ import unicodedata
 
 import numpy as np
 
+from torchkeras.api_export import keras_export
 from torchkeras.utils import io_utils
 
 _UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
@@ -29,6 +30,7 @@ _ASCII = {
 
 
 # --- public entry point ---------------------------------------------------------------------------------
+@keras_export("keras.utils.print_summary", "keras.utils.layer_utils.print_summary")
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
                   show_trainable=False, layer_range=None):
     """Print a summary of a model.

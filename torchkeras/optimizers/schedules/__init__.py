@@ -1,25 +1,18 @@
-"""`keras.optimizers.schedules`: learning-rate schedules, evaluated at the optimizer's step."""
-from torchkeras.optimizers.schedules.cosine_decay import CosineDecay
-from torchkeras.optimizers.schedules.cosine_decay_restarts import CosineDecayRestarts
-from torchkeras.optimizers.schedules.exponential_decay import ExponentialDecay
-from torchkeras.optimizers.schedules.inverse_time_decay import InverseTimeDecay
-from torchkeras.optimizers.schedules.learning_rate_schedule import LearningRateSchedule
-from torchkeras.optimizers.schedules.learning_rate_schedule import deserialize
-from torchkeras.optimizers.schedules.learning_rate_schedule import serialize
-from torchkeras.optimizers.schedules.piecewise_constant_decay import PiecewiseConstantDecay
-from torchkeras.optimizers.schedules.polynomial_decay import PolynomialDecay
+"""`keras.optimizers.schedules`: learning-rate schedules, evaluated at the optimizer's step.
 
-ALL_OBJECTS_DICT = {
-    cls.__name__: cls
-    for cls in (
-        LearningRateSchedule,
-        ExponentialDecay,
-        PiecewiseConstantDecay,
-        PolynomialDecay,
-        InverseTimeDecay,
-        CosineDecay,
-        CosineDecayRestarts,
-    )
-}
+Names resolve on first use from the public table; `ALL_OBJECTS_DICT` (the schedule classes by name, used to
+read configs) is built from it too.
+"""
+import inspect
 
-__all__ = sorted(ALL_OBJECTS_DICT) + ["serialize", "deserialize"]
+from torchkeras.api_export import namespace as _namespace
+
+_getattr, __dir__, __all__ = _namespace(__name__)
+
+
+def __getattr__(name):
+    if name == "ALL_OBJECTS_DICT":
+        objects = {n: _getattr(n) for n in __all__}
+        value = globals()["ALL_OBJECTS_DICT"] = {n: obj for n, obj in objects.items() if inspect.isclass(obj)}
+        return value
+    return _getattr(name)
