@@ -19,11 +19,21 @@ def to_numpy(x):
     return np.asarray(x)
 
 
+_FLOAT8 = {"float8_e4m3fn": torch.float8_e4m3fn, "float8_e5m2": torch.float8_e5m2}
+
+
 def torch_dtype(dtype):
-    return dtype if isinstance(dtype, torch.dtype) else dtypes.to_torch_dtype(dtypes.standardize_dtype(dtype))
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    if isinstance(dtype, str) and dtype in _FLOAT8:
+        return _FLOAT8[dtype]
+    return dtypes.to_torch_dtype(dtypes.standardize_dtype(dtype))
 
 
 def dtype_name(x):
+    for name, dtype in _FLOAT8.items():
+        if x.dtype == dtype:
+            return name
     return dtypes.standardize_dtype(x.dtype)
 
 
