@@ -1,4 +1,6 @@
 """`keras.layers.Embedding`: turns integer indices into dense vectors."""
+import numbers
+
 import torch
 import torch.nn.functional as F
 
@@ -29,8 +31,8 @@ class Embedding(EmbeddingQuantization, Layer):
         if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,) if isinstance(input_length, int) else tuple(input_length)
         super().__init__(**kwargs)
-        self.input_dim = int(input_dim)
-        self.output_dim = int(output_dim)
+        self.input_dim = _positive_int(input_dim, "input_dim")
+        self.output_dim = _positive_int(output_dim, "output_dim")
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
@@ -135,3 +137,11 @@ class Embedding(EmbeddingQuantization, Layer):
         config = dict(config)
         config["quantization_config"] = deserialize_quantization_config(config.get("quantization_config"))
         return super().from_config(config)
+
+
+def _positive_int(value, name):
+    """`value` as an int, or Keras's ValueError when it is not a positive integer (a float is not truncated)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0:
+        return int(value)
+    raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value} (of type "
+                     f"{type(value).__name__}).")
