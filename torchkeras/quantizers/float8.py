@@ -41,5 +41,7 @@ def quantize_and_dequantize(inputs, scale, quantized_dtype, compute_dtype):
     qdtype = tensors.torch_dtype(quantized_dtype)
     limit = torch.tensor(float(torch.finfo(qdtype).max), dtype=cdtype).item()
     scale = tensors.to_tensor(scale).to(cdtype)
-    x = torch.clamp(tensors.to_tensor(inputs) / scale, -limit, limit)
-    return x.to(qdtype).to(cdtype) * scale
+    x = tensors.to_tensor(inputs) / scale
+    if torch.is_grad_enabled() and x.requires_grad:
+        return torch.clamp(x, -limit, limit).to(qdtype).to(cdtype) * scale
+    return x.clamp_(-limit, limit).to(qdtype).to(cdtype).mul_(scale)  # in place: no weight-sized temporaries

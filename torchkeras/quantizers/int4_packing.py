@@ -39,13 +39,16 @@ def unpack_int4(packed, orig_len, axis=0, dtype="int8"):
     packed = tensors.to_tensor(packed)
     if packed.dtype not in (torch.int8, torch.uint8):
         raise TypeError(f"Expected int8 or uint8 tensor for unpacking, got {packed.dtype}")
-    moved = torch.movedim(packed, axis, 0)
-    low = moved & 0x0F
-    high = (moved >> 4) & 0x0F
-    if dtype == "int8":
-        low = (low ^ 8) - 8
-        high = (high ^ 8) - 8
+    axis = axis % packed.dim()
     out_dtype = tensors.torch_dtype(dtype)
-    both = torch.stack([low.to(out_dtype), high.to(out_dtype)], dim=1)
-    unpacked = both.reshape((-1,) + tuple(moved.shape[1:]))[:orig_len]
-    return torch.movedim(unpacked, 0, axis)
+    if dtype == "int8" and packed.dtype == torch.int8:
+        # Arithmetic shifts sign-extend each nibble directly.
+        low, high = (packed << 4) >> 4, packed >> 4
+    else:
+        low, high = packed & 0x0F, (packed >> 4) & 0x0F
+        if dtype == "int8":
+            low, high = (low ^ 8) - 8, (high ^ 8) - 8
+    both = torch.stack([low.to(out_dtype), high.to(out_dtype)], dim=axis + 1)
+    shape = list(packed.shape)
+    shape[axis] *= 2
+    return both.reshape(shape).narrow(axis, 0, orig_len)

@@ -91,9 +91,29 @@ def quantize_with_sz_map(weights_matrix, scale, zero, g_idx, maxq, group_axis=-1
 
 def dequantize_with_sz_map(weights_matrix, scale, zero, g_idx, group_axis=-1):
     """Dequantize with per-group parameters: `(q - zero[g_idx]) * scale[g_idx]` along `group_axis`."""
-    groups = tensors.to_tensor(g_idx).to(torch.int64)
+    weights = tensors.to_tensor(weights_matrix)
     scale = tensors.to_tensor(scale)
     zero = tensors.to_tensor(zero)
-    scales = torch.index_select(scale, group_axis % scale.dim(), groups)
-    zeros = torch.index_select(zero, group_axis % zero.dim(), groups).to(scales.dtype)
-    return (tensors.to_tensor(weights_matrix) - zeros) * scales
+    axis = group_axis % weights.dim()
+    block = _uniform_block(tensors.to_tensor(g_idx), weights.shape[axis], scale.shape[axis])
+    if block is not None and not (torch.is_grad_enabled() and (scale.requires_grad or weights.requires_grad)):
+        # Contiguous groups of `block`: broadcast each group's parameters instead of gathering them per position
+        # (the same numbers, without two weight-sized gathers).
+        shape = list(weights.shape)
+        split = shape[:axis] + [shape[axis] // block, block] + shape[axis + 1:]
+        out = weights.to(scale.dtype, copy=True).reshape(split)
+        out.sub_(zero.unsqueeze(axis + 1).to(scale.dtype)).mul_(scale.unsqueeze(axis + 1))
+        return out.reshape(shape)
+    groups = tensors.to_tensor(g_idx).to(torch.int64)
+    scales = torch.index_select(scale, axis, groups)
+    zeros = torch.index_select(zero, axis, groups).to(scales.dtype)
+    return (weights - zeros) * scales
+
+
+def _uniform_block(g_idx, length, n_groups):
+    """The group size `b` when `g_idx` is `floor(arange(length) / b)` and `b` divides `length`, else None."""
+    if g_idx.dim() != 1 or g_idx.numel() != length or n_groups <= 0 or length % n_groups:
+        return None
+    block = length // n_groups
+    expected = torch.div(torch.arange(length, device=g_idx.device), block, rounding_mode="floor")
+    return block if torch.equal(g_idx.to(expected.dtype), expected) else None
