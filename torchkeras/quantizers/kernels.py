@@ -43,18 +43,22 @@ def int8_einsum(equation, a, b):
     return torch.einsum(equation, a.to(torch.float32), b.to(torch.float32)).to(torch.int32)
 
 
+# Devices where float8 inference runs `torch._scaled_mm` (CPU has one too, but emulated: far slower than a float
+# GEMM of the dequantized operands).
+FLOAT8_GEMM_DEVICES = ("cuda",)
+
+
 def scaled_mm_float8(a8, b8, scale_a, scale_b, out_dtype):
-    """`(a8 @ b8) * scale_a * scale_b` with `torch._scaled_mm` on a CUDA device that has float8 GEMMs (compute
-    capability 8.9+), for float8_e4m3fn `a8` (M, K) and `b8` (K, N); None where it does not apply (then the
-    caller multiplies the dequantized operands)."""
-    if a8.device.type != "cuda" or a8.dim() != 2:
+    """`(a8 @ b8) * scale_a * scale_b` with `torch._scaled_mm`, for float8_e4m3fn `a8` (M, K) and `b8` (K, N), on a
+    device in `FLOAT8_GEMM_DEVICES` (CUDA: compute capability 8.9+, sizes multiples of 16); None where it does not
+    apply (then the caller multiplies the dequantized operands)."""
+    if a8.device.type not in FLOAT8_GEMM_DEVICES or a8.dim() != 2:
         return None
-    if torch.cuda.get_device_capability(a8.device) < (8, 9):
-        return None
-    m, k = a8.shape
-    n = b8.shape[1]
-    if k % 16 or n % 16 or m % 16:
-        return None
+    if a8.device.type == "cuda":
+        if torch.cuda.get_device_capability(a8.device) < (8, 9):
+            return None
+        if a8.shape[0] % 16 or a8.shape[1] % 16 or b8.shape[1] % 16:
+            return None
     try:
         return torch._scaled_mm(a8, b8.t().contiguous().t(), scale_a=scale_a.float().reshape(()),
                                 scale_b=scale_b.float().reshape(()), out_dtype=out_dtype)

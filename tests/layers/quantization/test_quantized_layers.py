@@ -174,7 +174,8 @@ EINSUM_CASES = [("abc,cd->abd", (None, 6), "d", (None, 4, 8)), ("abc,cde->abde",
 
 
 @pytest.mark.parametrize("mode", ["int8", "int4", "float8"])
-@pytest.mark.parametrize("equation, output_shape, bias_axes, input_shape", EINSUM_CASES, ids=[c[0] for c in EINSUM_CASES])
+@pytest.mark.parametrize("equation, output_shape, bias_axes, input_shape", EINSUM_CASES,
+                         ids=[c[0] for c in EINSUM_CASES])
 def test_einsum_dense_quantize(mode, equation, output_shape, bias_axes, input_shape):
     layer = layers.EinsumDense(equation, output_shape, bias_axes=bias_axes)
     layer.build(input_shape)
@@ -277,3 +278,42 @@ def test_count_params_and_summary_bytes():
     m.summary(print_fn=lines.append)
     text = "\n".join(lines)
     assert "Total params: 58 (100.00 B)" in text and "Non-trainable params: 51 (72.00 B)" in text
+
+
+def test_float8_inference_through_scaled_mm_matches_the_dequantized_product(monkeypatch):
+    """The `torch._scaled_mm` path (CUDA in use; exercised here on CPU) gives the float8 product of Keras's
+    dequantized operands."""
+    from torchkeras.quantizers import kernels
+
+    layer = _dense()
+    layer.quantize("float8")
+    with torch.no_grad():
+        layer.inputs_scale.fill_(0.01)
+        layer.kernel_scale.fill_(0.002)
+    x = torch.tensor(_rand((16, 8), 10))
+    with torch.no_grad():
+        expected = layer(x)
+        monkeypatch.setattr(kernels, "FLOAT8_GEMM_DEVICES", ("cuda", "cpu"))
+        got = layer(x)
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-4, atol=1e-4)
+    calls = []
+    monkeypatch.setattr(torch, "_scaled_mm", lambda *a, **k: calls.append(1) or torch.zeros(16, 6))
+    with torch.no_grad():
+        layer(x)
+    assert calls  # the layer did take the float8 GEMM path
+
+
+def test_int8_matmul_falls_back_to_exact_int32_when_int_mm_is_unavailable(monkeypatch):
+    from torchkeras.quantizers import kernels
+
+    a = torch.randint(-127, 128, (5, 33), dtype=torch.int8)
+    b = torch.randint(-127, 128, (33, 7), dtype=torch.int8)
+    expected = kernels.int8_matmul(a, b)
+
+    def unavailable(*args):
+        raise RuntimeError("no int8 GEMM here")
+
+    monkeypatch.setattr(torch, "_int_mm", unavailable)
+    got = kernels.int8_matmul(a.reshape(5, 1, 33), b)
+    assert got.dtype == torch.int32 and torch.equal(got.reshape(5, 7), expected)
+    assert torch.equal(expected, a.to(torch.int32) @ b.to(torch.int32))

@@ -288,8 +288,8 @@ def _int_or_float_matmul(x_q, kernel, cdtype):
 
 def _scaled_mm_inference(layer, inputs, cdtype):
     """The float8 product on a CUDA device with float8 GEMMs, in inference (no gradient needed); else None."""
-    if inputs.device.type != "cuda" or (torch.is_grad_enabled() and (inputs.requires_grad or
-                                                                    layer.kernel.requires_grad)):
+    if inputs.device.type not in kernels.FLOAT8_GEMM_DEVICES or (
+            torch.is_grad_enabled() and (inputs.requires_grad or layer.kernel.requires_grad)):
         return None
     e4m3 = float8_training.E4M3
     limit = torch.finfo(e4m3).max

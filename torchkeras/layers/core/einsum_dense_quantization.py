@@ -215,7 +215,8 @@ class EinsumDenseQuantization:
         axes = self._quantization_axes() if mode in ("int8", "int4") else None
         zero = None
         if mode == "int8":
-            quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=axes.kernel_reduced))
+            quantizer = QuantizationConfig.weight_quantizer_or_default(config,
+                                                                       AbsMaxQuantizer(axis=axes.kernel_reduced))
             values, scale = quantizer(old_kernel, to_numpy=True)
             scale = axes.to_output_layout(scale, "kernel")
         elif mode == "int4":
