@@ -87,9 +87,8 @@ def test_keras2_lr_and_decay_are_accepted_with_warnings():
     with pytest.warns(UserWarning, match="The `lr` argument is deprecated, use `learning_rate` instead."):
         optimizer = optimizers.SGD(lr=1)
     assert optimizer.get_config()["learning_rate"] == 1.0
-    with pytest.warns(UserWarning, match="Argument `decay` is no longer supported and will be ignored."):
-        optimizer = optimizers.Adam(decay=0.1)
-    assert "decay" not in optimizer.get_config()
+    optimizer = optimizers.Adam(decay=0.1)  # Keras 2's time-based decay (tests/keras2/test_optimizer_decay.py)
+    assert optimizer.get_config()["decay"] == 0.1 and "decay" not in optimizers.Adam().get_config()
     assert optimizers.legacy.Adam is optimizers.Adam
     assert optimizers.legacy.SGD is optimizers.SGD
 

@@ -7,6 +7,8 @@ carries Keras's `name`, `path`, `trainable`, `assign*`, `numpy()` and `value`.
 import numpy as np
 import torch
 
+from torchkeras.backend.structure import bump_structure_version
+
 from torchkeras.backend import dtypes
 from torchkeras.backend import naming
 from torchkeras.backend.device import get_device
@@ -107,6 +109,7 @@ class Variable(torch.nn.Parameter):
         self._trainable = bool(value)
         if self.is_floating_point() or self.is_complex():
             self.requires_grad_(self._trainable)
+        bump_structure_version()
 
     @property
     def value(self):

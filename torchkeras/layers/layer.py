@@ -16,6 +16,7 @@ from torchkeras import dtype_policies
 from torchkeras.api_export import keras_export
 from torchkeras.backend import dtypes
 from torchkeras.backend import naming
+from torchkeras.backend import phase_state as _phase_state
 from torchkeras.backend import symbolic
 from torchkeras.backend.device import device_scope
 from torchkeras.backend.keras_tensor import KerasTensor
@@ -29,17 +30,8 @@ from torchkeras.utils import tree
 
 _LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights", "input_length")
 
-# Bumped whenever the set of trainable variables may change (new weight, trainable flag flipped);
-# trainers cache their variable lists against it.
-_STRUCTURE_VERSION = [0]
-
-
-def bump_structure_version():
-    _STRUCTURE_VERSION[0] += 1
-
-
-def structure_version():
-    return _STRUCTURE_VERSION[0]
+from torchkeras.backend.structure import VERSION as _STRUCTURE_VERSION
+from torchkeras.backend.structure import bump_structure_version, structure_version  # noqa: F401
 
 
 # --- call context: `training` flows from an outer call into nested ones --------------------------------
@@ -247,6 +239,9 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
             tracked = self.__dict__.setdefault("_tracked_metrics", [])
             if not any(m is value for m in tracked):
                 tracked.append(value)
+                bump_structure_version()
+        if isinstance(value, torch.nn.Module) and "_modules" in self.__dict__:
+            bump_structure_version()
         if isinstance(value, Variable) and "_parameters" in self.__dict__:
             params = self.__dict__["_parameters"]
             old_key = next((k for k, v in params.items() if v is value), None)
@@ -328,9 +323,24 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
                 stack.extend(reversed(layer._layers))
         return out
 
+    def _structure_cached(self, key, compute):
+        """`compute()`, cached until the structure version changes (a weight added, a `trainable` flag or a
+        sublayer changed): the variable lists, flat layers and losses are read on every training step."""
+        cache = self.__dict__.get("_structure_cache")
+        if cache is None or cache[0] != _STRUCTURE_VERSION[0]:
+            cache = (_STRUCTURE_VERSION[0], {})
+            self.__dict__["_structure_cache"] = cache
+        values = cache[1]
+        if key not in values:
+            values[key] = compute()
+        return values[key]
+
     @property
     def variables(self):
         """All variables (trainable or not) of this layer and its sublayers."""
+        return list(self._structure_cached("variables", self._collect_variables))
+
+    def _collect_variables(self):
         result = []
         seen = set()
         for v in self._trainable_variables + self._non_trainable_variables:
@@ -353,13 +363,17 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
     def trainable_weights(self):
         if not self.trainable:
             return []
-        return [v for v in self.weights if _is_trainable(v)]
+        return list(self._structure_cached(
+            "trainable", lambda: [v for v in self._structure_cached("variables", self._collect_variables)
+                                  if _is_trainable(v)]))
 
     @property
     def non_trainable_weights(self):
         if not self.trainable:
             return self.weights
-        return [v for v in self.weights if not _is_trainable(v)]
+        return list(self._structure_cached(
+            "non_trainable", lambda: [v for v in self._structure_cached("variables", self._collect_variables)
+                                      if not _is_trainable(v)]))
 
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
@@ -482,12 +496,12 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
                     loss = loss / out.shape[0]
                 self.add_loss(loss)
 
+    def _flat_layers(self):
+        """`_flatten_layers()`, cached per structure (read on every training step). Do not mutate."""
+        return self._structure_cached("flat_layers", self._flatten_layers)
+
     def _clear_losses(self):
-        cached = self.__dict__.get("_flat_layers_cache")
-        if cached is None or cached[0] != _STRUCTURE_VERSION[0]:
-            cached = (_STRUCTURE_VERSION[0], self._flatten_layers())
-            self.__dict__["_flat_layers_cache"] = cached
-        for layer in cached[1]:
+        for layer in self._flat_layers():
             if layer._losses:
                 layer._losses.clear()
 
@@ -495,18 +509,17 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
     def losses(self):
         """Losses added in the last call (`add_loss`, activity regularizers) plus weight regularization."""
         out = []
-        for layer in self._flatten_layers():
-            out.extend(layer._losses)
+        for layer in self._flat_layers():
+            if layer._losses:
+                out.extend(layer._losses)
         out.extend(self._weight_regularization_losses())
         return out
 
     def _weight_regularization_losses(self):
-        out = []
-        for v in self.weights:
-            reg = getattr(v, "regularizer", None)
-            if reg is not None and _is_trainable(v):
-                out.append(reg(v))
-        return out
+        regularized = self._structure_cached("regularized", lambda: [
+            (v, v.regularizer) for v in self.weights
+            if getattr(v, "regularizer", None) is not None and _is_trainable(v)])
+        return [reg(v) for v, reg in regularized]
 
     # --- build -----------------------------------------------------------------------------------------
     def build(self, input_shape=None):
@@ -518,11 +531,18 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
             return
         shapes = self._shapes_for_build(args, kwargs)
         if symbolic.in_symbolic_scope():
+            # Built inside shape inference (a sub-layer called in `call`): the weights are still real, on
+            # the Keras device (never meta or fake), and filler sizes go back to None.
             shapes = {k: _map_shapes(symbolic.unknown_dims, v) for k, v in shapes.items()}
+            device = symbolic.real_device(device)
         self._weight_device = device
+        before = (len(self._trainable_variables), len(self._non_trainable_variables), set(self._parameters))
         try:
-            with naming.name_scope(self.name, caller=self):
+            with symbolic.escape_fake(device), naming.name_scope(self.name, caller=self):
                 shapes = _call_build(self.build, shapes)
+        except BaseException:
+            self._undo_build(before)
+            raise
         finally:
             self._weight_device = None
         self.built = True
@@ -530,6 +550,16 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
+
+    def _undo_build(self, before):
+        """Forget the weights a failed `build` created, so that building again starts clean."""
+        n_trainable, n_non_trainable, keys = before
+        del self._trainable_variables[n_trainable:]
+        del self._non_trainable_variables[n_non_trainable:]
+        for key in [k for k in self._parameters if k not in keys]:
+            del self._parameters[key]
+        self.built = False
+        bump_structure_version()
 
     def _shapes_for_build(self, args, kwargs):
         _, _, names, _ = call_signature_info(self)
@@ -605,6 +635,8 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
                 training = stack[-1][0]
             if training is None and self.training:
                 training = True
+            if training is None and _phase_state.GLOBAL[0] is not None:  # keras2a: K.set_learning_phase
+                training = bool(_phase_state.GLOBAL[0])
         if has_training:
             kwargs["training"] = training
         elif "training" in kwargs:
@@ -683,7 +715,10 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
         has_prev_mask = previous_mask is not None and any(m is not None for m in tree.flatten(previous_mask))
         if has_mask and call_kwargs.get("mask") is None and has_prev_mask:
             call_kwargs["mask"] = previous_mask
-        outputs = self.compute_output_spec(*args, **call_kwargs)
+        try:
+            outputs = self.compute_output_spec(*args, **call_kwargs)
+        except Exception as e:  # noqa: BLE001 - re-raised with the layer's name and arguments, as Keras does
+            raise symbolic.call_error(self, e, args, kwargs) from None
         node_kwargs = dict(kwargs)
         if has_mask and "mask" not in node_kwargs and has_prev_mask and self._keras_call_takes_mask:
             node_kwargs["mask"] = None  # recorded like Keras: the mask is recomputed at run time
@@ -708,7 +743,10 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
             if shape_out is not None:
                 dtype = self.compute_dtype
                 return _shapes_to_tensors(shape_out, dtype)
-        return symbolic.compute_output_spec(self._call_for_spec, *args, **kwargs)
+        try:
+            return symbolic.compute_output_spec(self._call_for_spec, *args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - re-raised as Keras reports it
+            raise symbolic.inference_error(self, e) from None
 
     def _call_for_spec(self, *args, **kwargs):
         call = self.call if self._dtype_policy._quantization_mode is None else self.quantized_call

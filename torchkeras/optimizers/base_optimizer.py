@@ -86,12 +86,17 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
             learning_rate = kwargs.pop("lr")
             if isinstance(learning_rate, int) and not isinstance(learning_rate, bool):
                 learning_rate = float(learning_rate)
-        if kwargs.pop("decay", None) is not None:
-            warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=3)
+        decay = kwargs.pop("decay", None)  # Keras 2: lr / (1 + decay * iterations); see `_update`
+        if decay:
+            from torchkeras.utils.keras2_paths import warn_once
+
+            warn_once("decay=", "learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, 1, decay)",
+                      stacklevel=4, what="Keras 2's time-based learning-rate decay argument of the optimizers")
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
 
         self.name = name if name is not None else naming.auto_name(naming.to_snake_case(type(self).__name__))
+        self.decay = float(decay) if decay else 0.0
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
         self.global_clipnorm = global_clipnorm
@@ -142,6 +147,17 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         self._iter_count = 0
         self._iter_version = iterations._version
         self._set_learning_rate(learning_rate, validate=True)
+
+    # Keras 2's optimizers took `epsilon=None` to mean `K.epsilon()`.
+    @property
+    def epsilon(self):
+        if "_epsilon" not in self.__dict__:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'epsilon'")
+        return self.__dict__["_epsilon"]
+
+    @epsilon.setter
+    def epsilon(self, value):
+        self.__dict__["_epsilon"] = backend_config.epsilon() if value is None else value
 
     # --- iterations ----------------------------------------------------------------------------------
     @property
@@ -486,6 +502,8 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
     def _update(self, plan, grads, raw_iteration, local_step):
         """Clip, decay and run the update rule for one (accumulated) step."""
         lr = self._host_learning_rate(raw_iteration)
+        if self.decay:  # Keras 2's `decay`: the learning rate over the number of updates done so far
+            lr = lr / (1.0 + self.decay * (local_step - 1))
         grads = self._clip_gradients(grads)
         if self.weight_decay is not None and self.weight_decay != 0:
             factor = 1.0 - self.weight_decay * lr
@@ -498,7 +516,8 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         """Run the update rule: the fused `_update_group` per device/dtype group, or a custom `update_step`
         per variable."""
         if type(self).update_step is not Optimizer.update_step:
-            learning_rate = self._learning_rate if self._lr_kind == LR_VARIABLE else torch.tensor(lr)
+            keep_variable = self._lr_kind == LR_VARIABLE and not self.decay
+            learning_rate = self._learning_rate if keep_variable else torch.tensor(lr)
             for g, v in zip(grads, plan.variables):
                 self.update_step(g, v, learning_rate)
             return
@@ -678,6 +697,7 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
             "ema_overwrite_frequency": self.ema_overwrite_frequency,
             "loss_scale_factor": self.loss_scale_factor,
             "gradient_accumulation_steps": self.gradient_accumulation_steps,
+            **({"decay": self.decay} if self.decay else {}),
         }
 
     @classmethod
