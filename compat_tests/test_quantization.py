@@ -321,3 +321,22 @@ def test_multi_head_attention_quantizes_its_projections():
         np.testing.assert_array_equal(b, a)
     x = _rand((2, 5, 8), 15)
     np.testing.assert_allclose(tm.predict(x, verbose=0), km.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("tie_weights", [True, False])
+@pytest.mark.parametrize("mode, block_size", [m for m in MODES if m[0] != "float8"], ids=MODE_IDS[:-1])
+def test_reversible_embedding(tie_weights, mode, block_size):
+    kl = keras.layers.ReversibleEmbedding(20, 10, tie_weights=tie_weights, logit_soft_cap=5.0)
+    tl = tk.layers.ReversibleEmbedding(20, 10, tie_weights=tie_weights, logit_soft_cap=5.0)
+    kl.build(), tl.build()
+    tl.set_weights(kl.get_weights())
+    kc, tc = _configs(mode, block_size)
+    kl.quantize(mode, config=kc), tl.quantize(mode, config=tc)
+    ids = np.random.default_rng(3).integers(0, 20, (4, 7))
+    store_k, store_t = _check_pair(kl, tl, ids)
+    hidden = _rand((4, 7, 10), 4)
+    np.testing.assert_array_equal(_np(tl(torch.tensor(hidden), reverse=True)),
+                                  _np(kl(torch.tensor(hidden), reverse=True)))
+    _cross_load(lambda: keras.layers.ReversibleEmbedding.from_config(tl.get_config()),
+                lambda: tk.layers.ReversibleEmbedding.from_config(kl.get_config()), lambda layer: layer.build(),
+                store_k, store_t, ids)

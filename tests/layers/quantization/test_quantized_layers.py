@@ -317,3 +317,24 @@ def test_int8_matmul_falls_back_to_exact_int32_when_int_mm_is_unavailable(monkey
     got = kernels.int8_matmul(a.reshape(5, 1, 33), b)
     assert got.dtype == torch.int32 and torch.equal(got.reshape(5, 7), expected)
     assert torch.equal(expected, a.to(torch.int32) @ b.to(torch.int32))
+
+
+@pytest.mark.parametrize("tie_weights", [True, False])
+@pytest.mark.parametrize("mode, block", [("int8", None), ("int4", None), ("int4", 4)])
+def test_reversible_embedding_quantize_both_directions(tie_weights, mode, block):
+    layer = layers.ReversibleEmbedding(20, 10, tie_weights=tie_weights)
+    layer.build()
+    ids = torch.tensor(np.random.default_rng(0).integers(0, 20, (3, 5)))
+    hidden = torch.tensor(_rand((3, 5, 10), 11))
+    expected_forward, expected_reverse = layer(ids).detach(), layer(hidden, reverse=True).detach()
+    config = quantizers.Int4QuantizationConfig(block_size=block) if mode == "int4" else None
+    layer.quantize(mode, config=config)
+    assert ("reverse_embeddings" in [w.name for w in layer.weights]) == (not tie_weights)
+    np.testing.assert_allclose(layer(ids).numpy(), expected_forward.numpy(), atol=0.05)
+    if block is None:  # (small blocks of one sign saturate Keras's int4 zero point, so only check these)
+        scale = float(expected_reverse.abs().max())
+        assert float((layer(hidden, reverse=True) - expected_reverse).abs().max()) < 0.2 * scale
+    clone = layers.ReversibleEmbedding.from_config(layer.get_config())
+    clone.build()
+    clone.load_own_variables(_store(layer))
+    assert torch.equal(clone(hidden, reverse=True), layer(hidden, reverse=True))

@@ -72,12 +72,14 @@ class EmbeddingQuantization:
 
     # --- call ----------------------------------------------------------------------------------------
     def _int8_call(self, inputs, training=None):
+        inputs = _indices(inputs)
         cdtype = dtypes.to_torch_dtype(self.compute_dtype)
         scale = F.embedding(inputs, self.embeddings_scale.unsqueeze(-1))
         outputs = F.embedding(inputs, self.embeddings).to(cdtype) / scale
         return self._add_lora(outputs, inputs, cdtype)
 
     def _int4_call(self, inputs, training=None):
+        inputs = _indices(inputs)
         cdtype = dtypes.to_torch_dtype(self.compute_dtype)
         # Rows are packed independently: look the packed rows up, then unpack only those.
         outputs = unpack_int4(F.embedding(inputs, self.embeddings), self._orig_output_dim, axis=-1)
@@ -177,17 +179,21 @@ class EmbeddingQuantization:
         return values, scale, zero
 
     def _variables_to_save(self):
-        mode = self.quantization_mode
-        if mode not in _SPEC:
-            raise self._quantization_mode_error(mode)
+        spec = self.variable_serialization_spec
+        if self.quantization_mode not in spec:
+            raise self._quantization_mode_error(self.quantization_mode)
         merged = self._get_embeddings_with_merged_lora()
-        return quantization_args.spec_values(self, _SPEC[mode], "embeddings", merged)[0]
+        return quantization_args.spec_values(self, spec[self.quantization_mode], "embeddings", merged)[0]
 
     def _variables_to_load(self):
-        mode = self.quantization_mode
-        if mode not in _SPEC:
-            raise self._quantization_mode_error(mode)
-        return quantization_args.spec_values(self, _SPEC[mode], "embeddings", (None, None, None))[1]
+        spec = self.variable_serialization_spec
+        if self.quantization_mode not in spec:
+            raise self._quantization_mode_error(self.quantization_mode)
+        return quantization_args.spec_values(self, spec[self.quantization_mode], "embeddings", (None, None, None))[1]
+
+
+def _indices(inputs):
+    return inputs if inputs.dtype in (torch.int64, torch.int32) else inputs.long()
 
 
 def _quantize_rows_grouped(table, block_size):
