@@ -12,6 +12,7 @@ _SUBMODULES = (
     "dtype_policies",
     "export", "initializers", "layers", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers",
     "preprocessing", "random", "regularizers", "saving", "trainers", "tree", "utils", "wrappers",
+    "quantizers",
 )
 _ATTRS = {
     "Input": ("torchkeras.layers.core.input_layer", "Input"),
@@ -22,6 +23,8 @@ _ATTRS = {
     "Variable": ("torchkeras.backend.variables", "Variable"),
     "KerasTensor": ("torchkeras.backend.keras_tensor", "KerasTensor"),
     "DTypePolicy": ("torchkeras.dtype_policies", "DTypePolicy"),
+    "FloatDTypePolicy": ("torchkeras.dtype_policies", "FloatDTypePolicy"),
+    "Quantizer": ("torchkeras.quantizers", "Quantizer"),
     "Operation": ("torchkeras.ops.operation", "Operation"),
     "Optimizer": ("torchkeras.optimizers.base_optimizer", "Optimizer"),
     "Loss": ("torchkeras.losses.loss", "Loss"),

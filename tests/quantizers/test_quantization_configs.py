@@ -65,6 +65,8 @@ def test_gptq_and_awq_configs_validate_and_name_their_policy():
 
 
 def test_public_names_exist_like_keras():
+    assert "quantizers" in dir(keras) and keras.Quantizer is quantizers.Quantizer
+    assert keras.FloatDTypePolicy is dtype_policies.FloatDTypePolicy
     for name in ("Quantizer", "AbsMaxQuantizer", "QuantizationConfig", "Int8QuantizationConfig",
                  "Int4QuantizationConfig", "Float8QuantizationConfig", "GPTQConfig", "AWQConfig", "abs_max_quantize",
                  "abs_max_quantize_grouped_with_zero_point", "compute_float8_amax_history", "compute_float8_scale",
