@@ -147,3 +147,13 @@ def test_dtype_policy_map_lookup_and_config():
     assert restored["encoder/dense"].quantization_mode == "int8"
     with pytest.raises(ValueError, match="cannot be a `DTypePolicyMap`"):
         dtype_policies.DTypePolicyMap(default_policy=policy_map)
+
+
+def test_layers_refuse_a_policy_map_with_per_path_entries():
+    policy_map = dtype_policies.DTypePolicyMap()
+    policy_map["dense"] = "int8_from_float32"
+    with pytest.raises(NotImplementedError, match="per-path entries"):
+        keras.layers.Dense(3, dtype=policy_map).build((None, 4))
+    layer = keras.layers.Dense(3, dtype=dtype_policies.DTypePolicyMap(default_policy="bfloat16"))
+    layer.build((None, 4))
+    assert layer.compute_dtype == "bfloat16" and layer.quantization_mode is None

@@ -11,6 +11,7 @@ import functools
 
 from torchkeras.backend import naming
 from torchkeras.dtype_policies import QUANTIZATION_MODES
+from torchkeras.dtype_policies import DTypePolicyMap
 
 
 def _wrap_quantize(method):
@@ -47,7 +48,14 @@ class QuantizationHooks:
     def quantization_mode(self):
         """The quantization mode of this layer (`"int8"`, `"int4"`, `"float8"`, `"gptq"`, `"awq"`), None if it
         is not quantized."""
-        return self._dtype_policy.quantization_mode
+        policy = self._dtype_policy
+        if len(policy) if isinstance(policy, DTypePolicyMap) else False:
+            raise NotImplementedError(
+                f"Layer '{self.name}' received a DTypePolicyMap with per-path entries ({list(policy)}): torchkeras "
+                "layers do not resolve their policy by layer path yet. Pass each layer its own dtype policy "
+                "(e.g. dtype='int8_from_float32')."
+            )
+        return policy.quantization_mode
 
     def quantize(self, mode=None, type_check=True, config=None):
         """Quantize the layer's weights (`"int8"`, `"int4"`, `"float8"`, `"gptq"`, `"awq"`); layers that
