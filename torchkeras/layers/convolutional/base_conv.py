@@ -134,12 +134,22 @@ class BaseConv(ConvPlanMixin, Layer):
             kernel = lora.merged(self, kernel, self.lora_kernel_a, self.lora_kernel_b)
         own_variables.write(store, [kernel] + ([self.bias] if self.use_bias else []))
 
+    def _check_load_own_variables(self, store):
+        """Raise if `load_own_variables(store)` would fail (count, shapes); changes nothing."""
+        if self.built:
+            own_variables.check(self, store, self._variables_to_load(), count=not self.lora_enabled)
+        elif not self.lora_enabled:
+            own_variables.check_count(self, store, self._trainable_variables + self._non_trainable_variables)
+
     def load_own_variables(self, store):
         """Read the kernel and bias; LoRA weights restart from zero (the file's kernel is merged)."""
-        if not self.lora_enabled:
-            own_variables.check_count(self, store, self._trainable_variables + self._non_trainable_variables)
         if not self.built:
+            self._check_load_own_variables(store)
             return
-        own_variables.read(self, store, [self.kernel] + ([self.bias] if self.use_bias else []))
+        targets = self._variables_to_load()
+        own_variables.assign(targets, own_variables.check(self, store, targets, count=not self.lora_enabled))
         if self.lora_enabled:
             lora.reset(self.lora_kernel_a, self.lora_kernel_b)
+
+    def _variables_to_load(self):
+        return [self.kernel] + ([self.bias] if self.use_bias else [])

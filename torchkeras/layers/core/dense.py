@@ -137,16 +137,21 @@ class Dense(DenseQuantization, Layer):
             return
         own_variables.write(store, self._variables_to_save())
 
+    def _check_load_own_variables(self, store):
+        """Raise if `load_own_variables(store)` would fail (count, shapes, dtypes); changes nothing."""
+        if self.built:
+            own_variables.check(self, store, self._variables_to_load(), count=not self.lora_enabled)
+        elif not self.lora_enabled:
+            own_variables.check_count(self, store, self._trainable_variables + self._non_trainable_variables)
+
     def load_own_variables(self, store):
         """Read what `save_own_variables` wrote; LoRA weights restart from zero (the file's kernel is merged)."""
-        targets = self._variables_to_load()
-        if not self.lora_enabled:
-            own_variables.check_count(self, store, self._trainable_variables + self._non_trainable_variables)
         if not self.built:
+            self._check_load_own_variables(store)
             return
-        self.is_gptq_calibrated = self.quantization_mode == "gptq"
-        self.is_awq_calibrated = self.quantization_mode == "awq"
-        own_variables.read(self, store, targets)
+        targets = self._variables_to_load()
+        arrays = own_variables.check(self, store, targets, count=not self.lora_enabled)
+        own_variables.assign(targets, arrays)
         if self.lora_enabled:
             lora.reset(self.lora_kernel_a, self.lora_kernel_b)
 

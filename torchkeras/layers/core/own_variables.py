@@ -25,9 +25,12 @@ def _array(value):
     return np.asarray(value)
 
 
-def read(layer, store, targets):
-    """Assign `store["0"], store["1"], ...` to `targets` after checking every shape and dtype kind first, so
-    a failed load changes nothing."""
+def check(layer, store, targets, count=True):
+    """Raise if `store` cannot be loaded into `targets`: the variable count (unless `count=False`, as for a LoRA
+    layer whose store holds the merged weight only), every shape, and integer variables given float data.
+    Returns the arrays, in order."""
+    if count:
+        check_count(layer, store, layer._trainable_variables + layer._non_trainable_variables)
     arrays = []
     keys = set(store.keys())
     for i, variable in enumerate(targets):
@@ -44,6 +47,10 @@ def read(layer, store, targets):
                              f"holds {array.dtype} values: was the file saved from a quantized layer of the same "
                              "mode?")
         arrays.append(array)
+    return arrays
+
+
+def assign(targets, arrays):
     with torch.no_grad():
         for variable, array in zip(targets, arrays):
             variable.copy_(torch.as_tensor(array).to(variable.dtype))
