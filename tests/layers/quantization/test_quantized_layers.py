@@ -163,7 +163,7 @@ def test_save_hooks_follow_keras_variable_order():
         _loaded.load_own_variables({"0": store["0"], "1": store["1"]})
     fresh = _dense(dtype="int8_from_float32")
     bad = dict(store, **{"0": store["0"].astype("float32")})
-    with pytest.raises(ValueError, match="quantized layer of the same mode"):
+    with pytest.raises(ValueError, match="quantized in the same mode"):
         fresh.load_own_variables(bad)
     assert int(fresh.kernel.abs().sum()) == 0  # nothing was assigned
 

@@ -27,30 +27,35 @@ def _array(value):
 
 def check(layer, store, targets, count=True):
     """Raise if `store` cannot be loaded into `targets`: the variable count (unless `count=False`, as for a LoRA
-    layer whose store holds the merged weight only), every shape, and integer variables given float data.
-    Returns the arrays, in order."""
+    layer whose store holds the merged weight only), every key, shape and dtype (numeric; an integer variable
+    takes no float data). Returns the arrays, in order."""
     if count:
         check_count(layer, store, layer._trainable_variables + layer._non_trainable_variables)
     arrays = []
     keys = set(store.keys())
+    owner = f"layer '{layer.name}'"
     for i, variable in enumerate(targets):
-        key = str(i)
-        if key not in keys:
-            raise ValueError(f"Layer '{layer.name}' expected {len(targets)} variables, but the file has no "
-                             f"variable '{key}' for `{variable.name}`.")
-        array = _array(store[key])
+        if str(i) not in keys:
+            raise ValueError(f"Layer '{layer.name}' expected the variables '0' to '{len(targets) - 1}' in the "
+                             f"weights file, which lists {sorted(keys)}.")
+        array = _array(store[str(i)])
+        name = getattr(variable, "path", None) or variable.name
+        if array.dtype.kind not in "biuf" and array.dtype.name != "bfloat16":
+            raise ValueError(f"The saved value for the weight {name} of {owner} has the dtype {array.dtype}, which "
+                             f"cannot become the variable's dtype {str(variable.dtype).replace('torch.', '')}. The "
+                             "file is damaged or not a Keras weights file.")
         if tuple(array.shape) != tuple(variable.shape):
-            raise ValueError(f"Layer '{layer.name}' weight `{variable.name}` has shape {tuple(variable.shape)}, but "
-                             f"the file holds shape {tuple(array.shape)}.")
+            raise ValueError(f"Shape mismatch in {owner} for weight {name}: expected shape "
+                             f"{tuple(variable.shape)}, received {tuple(array.shape)}")
         if not variable.is_floating_point() and array.dtype.kind == "f":
-            raise ValueError(f"Layer '{layer.name}' weight `{variable.name}` is {variable.dtype}, but the file "
-                             f"holds {array.dtype} values: was the file saved from a quantized layer of the same "
-                             "mode?")
-        arrays.append(array)
+            raise ValueError(f"The saved value for the weight {name} of {owner} is {array.dtype}, but the variable "
+                             f"is {str(variable.dtype).replace('torch.', '')}: was the file saved from a layer "
+                             "quantized in the same mode?")
+        arrays.append(array.astype("float32") if array.dtype.name == "bfloat16" else array)
     return arrays
 
 
 def assign(targets, arrays):
     with torch.no_grad():
         for variable, array in zip(targets, arrays):
-            variable.copy_(torch.as_tensor(array).to(variable.dtype))
+            variable.copy_(torch.as_tensor(array).to(device=variable.device, dtype=variable.dtype))
