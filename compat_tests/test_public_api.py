@@ -16,8 +16,6 @@ from torchkeras import _api_table
 # Keras names torchkeras does not have yet (with who is adding them). Only ever remove entries.
 LACKING = {
     # keras: top-level names (quantizers: `quant`; scopes/remat: unassigned)
-    'keras.FloatDTypePolicy',
-    'keras.Quantizer',
     'keras.RematScope',
     'keras.SymbolicScope',
     'keras.remat',
@@ -175,12 +173,6 @@ LACKING = {
     'keras.distribution.list_devices',
     'keras.distribution.set_distribution',
     # keras.dtype_policies: `quant` helper
-    'keras.dtype_policies.AWQDTypePolicy',
-    'keras.dtype_policies.DTypePolicyMap',
-    'keras.dtype_policies.GPTQDTypePolicy',
-    'keras.dtype_policies.Int4DTypePolicy',
-    'keras.dtype_policies.QuantizedDTypePolicy',
-    'keras.dtype_policies.QuantizedFloat8DTypePolicy',
     # keras.layers: `augment` helper (FlaxLayer, JaxLayer, TFSMLayer need JAX/TF)
     'keras.layers.FlaxLayer',
     'keras.layers.JaxLayer',
@@ -190,26 +182,6 @@ LACKING = {
     'keras.legacy.saving.deserialize_keras_object',
     'keras.legacy.saving.serialize_keras_object',
     # keras.quantizers: `quant` helper
-    'keras.quantizers',
-    'keras.quantizers.AWQConfig',
-    'keras.quantizers.AbsMaxQuantizer',
-    'keras.quantizers.Float8QuantizationConfig',
-    'keras.quantizers.GPTQConfig',
-    'keras.quantizers.Int4QuantizationConfig',
-    'keras.quantizers.Int8QuantizationConfig',
-    'keras.quantizers.QuantizationConfig',
-    'keras.quantizers.Quantizer',
-    'keras.quantizers.abs_max_quantize',
-    'keras.quantizers.abs_max_quantize_grouped_with_zero_point',
-    'keras.quantizers.compute_float8_amax_history',
-    'keras.quantizers.compute_float8_scale',
-    'keras.quantizers.deserialize',
-    'keras.quantizers.fake_quant_with_min_max_vars',
-    'keras.quantizers.get',
-    'keras.quantizers.pack_int4',
-    'keras.quantizers.quantize_and_dequantize',
-    'keras.quantizers.serialize',
-    'keras.quantizers.unpack_int4',
     # keras.tree: `apps` helper
     'keras.tree',
     'keras.tree.MAP_TO_NONE',

@@ -26,6 +26,7 @@ from torchkeras.layers import input_spec as input_spec_lib
 from torchkeras.mixed_precision import autocast_scope
 from torchkeras.ops.node import Node
 from torchkeras.ops.operation import Operation
+from torchkeras.quantizers.layer_quantization import QuantizationHooks
 from torchkeras.utils import tree
 
 _LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights", "input_length")
@@ -120,7 +121,7 @@ def _to_tensor_input(x):
 
 
 @keras_export("keras.layers.Layer", "keras.Layer")
-class Layer(torch.nn.Module, Operation):
+class Layer(QuantizationHooks, torch.nn.Module, Operation):
     """The base class of all layers: a callable that holds weights and computes `call(inputs)`.
 
     Subclasses create weights in `build(input_shape)` with `add_weight`, and compute in `call(inputs)`.
@@ -199,7 +200,17 @@ class Layer(torch.nn.Module, Operation):
 
     @dtype_policy.setter
     def dtype_policy(self, value):
-        self._dtype_policy = dtype_policies.get(value)
+        policy = dtype_policies.get(value)
+        self._dtype_policy = policy
+        mode = policy.quantization_mode
+        if mode is not None and self.built and not getattr(self, "_is_quantized", False):
+            if mode == "gptq":
+                raise ValueError(
+                    f"Implicitly enabling GPTQ quantization by setting `dtype_policy` to '{value}' is not "
+                    "supported. GPTQ requires a calibration dataset and a `GPTQConfig` object.\n\n"
+                    "Please use the `.quantize('gptq', config=...)` method on the layer or model instead."
+                )
+            self.quantize(mode)
 
     @property
     def dtype(self):
@@ -647,9 +658,10 @@ class Layer(torch.nn.Module, Operation):
         raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
 
     def forward(self, *args, **kwargs):
+        call = self.call if self._dtype_policy._quantization_mode is None else self.quantized_call
         if autocast_scope.needs_policy_scope(self):
-            return autocast_scope.call_with_policy(self, self.call, args, kwargs)
-        return self.call(*args, **kwargs)
+            return autocast_scope.call_with_policy(self, call, args, kwargs)
+        return call(*args, **kwargs)
 
     def __call__(self, *args, **kwargs):
         first = args[0] if args else None
@@ -783,10 +795,11 @@ class Layer(torch.nn.Module, Operation):
             raise symbolic.inference_error(self, e) from None
 
     def _call_for_spec(self, *args, **kwargs):
+        call = self.call if self._dtype_policy._quantization_mode is None else self.quantized_call
         with call_context(training=kwargs.get("training")):
             if autocast_scope.needs_policy_scope(self):
-                return autocast_scope.call_with_policy(self, self.call, args, kwargs)
-            return self.call(*args, **kwargs)
+                return autocast_scope.call_with_policy(self, call, args, kwargs)
+            return call(*args, **kwargs)
 
     def compute_output_shape(self, *args, **kwargs):
         raise NotImplementedError(

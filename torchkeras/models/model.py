@@ -247,6 +247,13 @@ class Model(Trainer, Layer):
                 if reset is not None:
                     reset()
 
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantize the weights of every supported layer (`"int8"`, `"int4"`, `"float8"`); `filters` (a regex,
+        a list of regexes on layer names, or a callable on layers) selects the layers."""
+        from torchkeras.quantizers import model_quantization
+
+        model_quantization.quantize_model(self, mode, config, filters, **kwargs)
+
     # --- summary, config, saving -----------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):

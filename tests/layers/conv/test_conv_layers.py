@@ -259,9 +259,14 @@ def test_keras3_positional_strides_keep_their_meaning():
     assert layer.kernel_size == (3, 3) and layer.strides == (2, 2)
 
 
-def test_lora_is_rejected_with_a_clear_message():
-    with pytest.raises(ValueError, match="does not support LoRA"):
-        layers.Conv2D(4, 3, lora_rank=2)
+def test_lora_freezes_the_kernel_and_other_conv_layers_reject_it():
+    layer = layers.Conv2D(4, 3, lora_rank=2)
+    layer.build((None, 6, 6, 3))
+    assert layer.lora_enabled and [w.name for w in layer.trainable_weights] == ["bias", "lora_kernel_a",
+                                                                               "lora_kernel_b"]
+    for cls in (layers.Conv2DTranspose, layers.DepthwiseConv2D):  # Keras has no LoRA there either
+        with pytest.raises(ValueError, match="lora_rank"):
+            cls(4, 3, lora_rank=2) if cls is layers.Conv2DTranspose else cls(3, lora_rank=2)
 
 
 def test_sequential_training_reduces_loss():

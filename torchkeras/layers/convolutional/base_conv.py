@@ -6,6 +6,8 @@ from torchkeras.backend import config
 from torchkeras.layers.convolutional import conv_args
 from torchkeras.layers.convolutional import conv_utils
 from torchkeras.layers.convolutional.conv_plan import ConvPlanMixin
+from torchkeras.layers.core import lora
+from torchkeras.layers.core import own_variables
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
 from torchkeras.ops import conv_geometry
@@ -24,13 +26,10 @@ class BaseConv(ConvPlanMixin, Layer):
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
                  lora_alpha=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        name = type(self).__name__
         conv_args.check_required(self, filters=filters, kernel_size=kernel_size)
-        if lora_rank:
-            raise ValueError(
-                f"{name} does not support LoRA in torchkeras (received lora_rank={lora_rank}). "
-                "Remove the `lora_rank` argument."
-            )
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
         self.rank = rank
         self.filters = conv_utils.positive_int(filters, "filters")
         self.groups = groups
@@ -68,10 +67,14 @@ class BaseConv(ConvPlanMixin, Layer):
                                       constraint=self.kernel_constraint)
         self.bias = conv_args.add_bias(self, self.filters)
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
     # --- call ----------------------------------------------------------------------------------------
     def call(self, inputs):
         kernel = self.kernel
+        if self.lora_enabled:
+            kernel = lora.merged(self, kernel, self.lora_kernel_a, self.lora_kernel_b)
         x = conv_utils.match_dtype(inputs, kernel)
         if self._lifted:
             x, kernel = conv_utils.lift_1d(x), kernel.unsqueeze(0)
@@ -106,4 +109,47 @@ class BaseConv(ConvPlanMixin, Layer):
             "groups": self.groups,
             **conv_args.weight_args_config(self, ("kernel", "bias")),
         })
+        if self.lora_rank:
+            config_["lora_rank"] = self.lora_rank
+            config_["lora_alpha"] = self.lora_alpha
         return config_
+
+    # --- LoRA ----------------------------------------------------------------------------------------
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Freeze the kernel and learn `(lora_alpha / rank) * lora_kernel_a @ lora_kernel_b` in its place
+        (`lora_kernel_a` has the kernel's shape with `rank` output channels)."""
+        lora.check_can_enable(self, self.kernel_constraint)
+        self.lora_kernel_a, self.lora_kernel_b = lora.add_weights(
+            self, ("lora_kernel_a", "lora_kernel_b"), tuple(self.kernel.shape[:-1]) + (rank,), (rank, self.filters),
+            a_initializer, b_initializer, self.kernel_regularizer)
+        lora.freeze(self, self.kernel, rank, lora_alpha)
+
+    # --- saving --------------------------------------------------------------------------------------
+    def save_own_variables(self, store):
+        """The kernel (with a LoRA update merged in) and the bias."""
+        if not self.built:
+            return
+        kernel = self.kernel
+        if self.lora_enabled:
+            kernel = lora.merged(self, kernel, self.lora_kernel_a, self.lora_kernel_b)
+        own_variables.write(store, [kernel] + ([self.bias] if self.use_bias else []))
+
+    def _check_load_own_variables(self, store):
+        """Raise if `load_own_variables(store)` would fail (count, shapes); changes nothing."""
+        if self.built:
+            own_variables.check(self, store, self._variables_to_load(), count=not self.lora_enabled)
+        elif not self.lora_enabled:
+            own_variables.check_count(self, store, self._trainable_variables + self._non_trainable_variables)
+
+    def load_own_variables(self, store):
+        """Read the kernel and bias; LoRA weights restart from zero (the file's kernel is merged)."""
+        if not self.built:
+            self._check_load_own_variables(store)
+            return
+        targets = self._variables_to_load()
+        own_variables.assign(targets, own_variables.check(self, store, targets, count=not self.lora_enabled))
+        if self.lora_enabled:
+            lora.reset(self.lora_kernel_a, self.lora_kernel_b)
+
+    def _variables_to_load(self):
+        return [self.kernel] + ([self.bias] if self.use_bias else [])

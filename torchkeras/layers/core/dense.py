@@ -5,6 +5,12 @@ import torch.nn.functional as F
 
 from torchkeras import activations, constraints, initializers, regularizers
 from torchkeras.api_export import keras_export
+from torchkeras.layers.core import lora
+from torchkeras.layers.core import own_variables
+from torchkeras.layers.core.dense_quantization import DenseQuantization
+from torchkeras.layers.core.quantization_args import check_quantization_config
+from torchkeras.layers.core.quantization_args import deserialize_quantization_config
+from torchkeras.layers.core.quantization_args import serialize_quantization_config
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.weight_layout import store_transposed
@@ -16,10 +22,12 @@ _KERAS1 = {"output_dim": "units", "init": "kernel_initializer", "W_regularizer":
 
 
 @keras_export("keras.layers.Dense")
-class Dense(Layer):
+class Dense(DenseQuantization, Layer):
     """A densely-connected layer: `output = activation(dot(input, kernel) + bias)`.
 
     The kernel has shape `(input_dim, units)` (Keras layout) and applies to the last axis of inputs of any rank.
+    `lora_rank` (or `enable_lora(rank)`) freezes the kernel and learns a low-rank update scaled by
+    `lora_alpha / lora_rank`. `quantize("int8" | "int4" | "float8")` quantizes the kernel.
     """
 
     def __init__(self, units=None, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -54,8 +62,9 @@ class Dense(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha
-        self.quantization_config = quantization_config
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
+        self.quantization_config = check_quantization_config(self, quantization_config)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -66,20 +75,41 @@ class Dense(Layer):
                 f"The last dimension of the inputs to a Dense layer should be defined. Found None. "
                 f"Full input shape received: {tuple(input_shape)}"
             )
-        self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
+        kernel_shape = (input_dim, self.units)
+        mode = self.quantization_mode
+        if mode:
+            self.quantized_build(kernel_shape, mode=mode, config=self.quantization_config)
+        if mode not in ("int8", "int4", "gptq", "awq"):
+            self.kernel = self.add_weight(name="kernel", shape=kernel_shape, initializer=self.kernel_initializer,
+                                          regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+            store_transposed(self.kernel)
         if self.use_bias:
             self.bias = self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         else:
             self.bias = None
-        store_transposed(self.kernel)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
+
+    @property
+    def _kernel(self):
+        """The kernel variable (Keras's private name for it)."""
+        return self.kernel
 
     def call(self, inputs, training=None):
-        x = F.linear(inputs, self.kernel.t(), self.bias)
+        if self._dtype_policy._quantization_mode is not None:
+            return self.quantized_call(inputs, training=training)
+        kernel = self.kernel
+        if self.lora_enabled:
+            kernel = lora.merged(self, kernel, self.lora_kernel_a, self.lora_kernel_b)
+        return self._finish(F.linear(inputs, kernel.t(), self.bias), with_bias=False)
+
+    def _finish(self, x, with_bias=True):
+        """Add the bias (unless already added) and apply the activation."""
+        if with_bias and self.bias is not None:
+            x = x + self.bias
         if self.activation is not activations.linear:
             x = self.activation(x)
         return x
@@ -87,6 +117,45 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
+    # --- LoRA ----------------------------------------------------------------------------------------
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Freeze the kernel and learn `(lora_alpha / rank) * lora_kernel_a @ lora_kernel_b` in its place."""
+        lora.check_can_enable(self, self.kernel_constraint)
+        if self.quantization_mode == "gptq":
+            raise NotImplementedError("lora is not currently supported with GPTQ quantization.")
+        input_dim = self._orig_input_dim if self.quantization_mode == "int4" else self.kernel.shape[0]
+        self.lora_kernel_a, self.lora_kernel_b = lora.add_weights(
+            self, ("lora_kernel_a", "lora_kernel_b"), (input_dim, rank), (rank, self.units), a_initializer,
+            b_initializer, self.kernel_regularizer)
+        lora.freeze(self, self.kernel, rank, lora_alpha)
+
+    # --- saving --------------------------------------------------------------------------------------
+    def save_own_variables(self, store):
+        """Keras's variables in Keras's order (see `variable_serialization_spec`); a LoRA update is merged into
+        the kernel (re-quantized for int8 / int4)."""
+        if not self.built:
+            return
+        own_variables.write(store, self._variables_to_save())
+
+    def _check_load_own_variables(self, store):
+        """Raise if `load_own_variables(store)` would fail (count, shapes, dtypes); changes nothing."""
+        if self.built:
+            own_variables.check(self, store, self._variables_to_load(), count=not self.lora_enabled)
+        elif not self.lora_enabled:
+            own_variables.check_count(self, store, self._trainable_variables + self._non_trainable_variables)
+
+    def load_own_variables(self, store):
+        """Read what `save_own_variables` wrote; LoRA weights restart from zero (the file's kernel is merged)."""
+        if not self.built:
+            self._check_load_own_variables(store)
+            return
+        targets = self._variables_to_load()
+        arrays = own_variables.check(self, store, targets, count=not self.lora_enabled)
+        own_variables.assign(targets, arrays)
+        if self.lora_enabled:
+            lora.reset(self.lora_kernel_a, self.lora_kernel_b)
+
+    # --- config --------------------------------------------------------------------------------------
     def get_config(self):
         config = super().get_config()
         config.update({
@@ -99,10 +168,15 @@ class Dense(Layer):
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
-            "quantization_config": None,
+            "quantization_config": serialize_quantization_config(self.quantization_config),
         })
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank
             config["lora_alpha"] = self.lora_alpha
         return config
 
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["quantization_config"] = deserialize_quantization_config(config.get("quantization_config"))
+        return super().from_config(config)

@@ -4,11 +4,13 @@ import torch
 from torchkeras.api_export import keras_export
 from torchkeras.backend.dtypes import to_torch_dtype
 from torchkeras.backend.keras_tensor import KerasTensor
+from torchkeras.layers.core import lora
 from torchkeras.layers.core.embedding import Embedding
+from torchkeras.layers.core.reversible_embedding_quantization import ReversibleEmbeddingQuantization
 
 
 @keras_export("keras.layers.ReversibleEmbedding")
-class ReversibleEmbedding(Embedding):
+class ReversibleEmbedding(ReversibleEmbeddingQuantization, Embedding):
     """An `Embedding` that, called with `reverse=True`, projects `(..., output_dim)` back to
     `(..., input_dim)` logits (for tied input/output embeddings in language models).
 
@@ -39,8 +41,10 @@ class ReversibleEmbedding(Embedding):
         self.logit_soft_cap = logit_soft_cap
 
     def build(self, input_shape=None):
+        if self.built:
+            return
         super().build(input_shape)
-        if not self.tie_weights:
+        if not self.tie_weights and self.quantization_mode not in ("int8", "int4"):
             self.reverse_embeddings = self.add_weight(shape=(self.output_dim, self.input_dim),
                                                       initializer=self.embeddings_initializer,
                                                       name="reverse_embeddings", trainable=True)
@@ -49,7 +53,13 @@ class ReversibleEmbedding(Embedding):
     def call(self, inputs, reverse=False):
         if not reverse:
             return super().call(inputs)
-        kernel = self.embeddings.t() if self.tie_weights else self.reverse_embeddings
+        if self.tie_weights:
+            table = self.embeddings
+            if self.lora_enabled:
+                table = lora.merged(self, table, self.lora_embeddings_a, self.lora_embeddings_b)
+            kernel = table.t()
+        else:
+            kernel = self.reverse_embeddings
         dtype = self._reverse_compute_dtype(inputs)
         logits = torch.matmul(inputs.to(dtype), kernel.to(dtype))
         if self.logit_soft_cap is not None:

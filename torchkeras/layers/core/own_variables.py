@@ -1,0 +1,61 @@
+"""`save_own_variables` / `load_own_variables` of layers whose stored variables differ from `layer.weights`
+(quantized and LoRA layers): the store holds a list of variables in Keras's order, under keys "0", "1", ..."""
+import numpy as np
+import torch
+
+
+def write(store, values):
+    """Store `values` (variables or tensors) under "0", "1", ... in order."""
+    for i, value in enumerate(values):
+        store[str(i)] = value.detach() if isinstance(value, torch.Tensor) and \
+            not isinstance(value, torch.nn.Parameter) else value
+
+
+def check_count(layer, store, expected):
+    """Keras's error when the store does not hold as many variables as the layer expects."""
+    n = len(list(store.keys()))
+    if n != len(expected):
+        raise ValueError(f"Layer '{layer.name}' expected {len(expected)} variables, but received {n} variables "
+                         f"during loading. Expected: {[v.name for v in expected]}")
+
+
+def _array(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def check(layer, store, targets, count=True):
+    """Raise if `store` cannot be loaded into `targets`: the variable count (unless `count=False`, as for a LoRA
+    layer whose store holds the merged weight only), every key, shape and dtype (numeric; an integer variable
+    takes no float data). Returns the arrays, in order."""
+    if count:
+        check_count(layer, store, layer._trainable_variables + layer._non_trainable_variables)
+    arrays = []
+    keys = set(store.keys())
+    owner = f"layer '{layer.name}'"
+    for i, variable in enumerate(targets):
+        if str(i) not in keys:
+            raise ValueError(f"Layer '{layer.name}' expected the variables '0' to '{len(targets) - 1}' in the "
+                             f"weights file, which lists {sorted(keys)}.")
+        array = _array(store[str(i)])
+        name = getattr(variable, "path", None) or variable.name
+        if array.dtype.kind not in "biuf" and array.dtype.name != "bfloat16":
+            raise ValueError(f"The saved value for the weight {name} of {owner} has the dtype {array.dtype}, which "
+                             f"cannot become the variable's dtype {str(variable.dtype).replace('torch.', '')}. The "
+                             "file is damaged or not a Keras weights file.")
+        if tuple(array.shape) != tuple(variable.shape):
+            raise ValueError(f"Shape mismatch in {owner} for weight {name}: expected shape "
+                             f"{tuple(variable.shape)}, received {tuple(array.shape)}")
+        if not variable.is_floating_point() and array.dtype.kind == "f":
+            raise ValueError(f"The saved value for the weight {name} of {owner} is {array.dtype}, but the variable "
+                             f"is {str(variable.dtype).replace('torch.', '')}: was the file saved from a layer "
+                             "quantized in the same mode?")
+        arrays.append(array.astype("float32") if array.dtype.name == "bfloat16" else array)
+    return arrays
+
+
+def assign(targets, arrays):
+    with torch.no_grad():
+        for variable, array in zip(targets, arrays):
+            variable.copy_(torch.as_tensor(array).to(device=variable.device, dtype=variable.dtype))
