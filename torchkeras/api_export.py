@@ -17,7 +17,7 @@ import sys
 import types
 
 _EXPORTS = {}  # "keras.layers.Dense" -> object (filled as modules are imported)
-_NAMES = {}  # id(object) -> first (canonical) public path
+_NAMES = {}  # id(object) -> (object, first (canonical) public path); the object is kept so its id is never reused
 _PACKAGE = "torchkeras"
 
 
@@ -25,7 +25,7 @@ def keras_export(*paths):
     def decorator(obj):
         for path in paths:
             _EXPORTS[path] = obj
-        _NAMES.setdefault(id(obj), paths[0])
+        _NAMES.setdefault(id(obj), (obj, paths[0]))
         return obj
 
     return decorator
@@ -33,7 +33,8 @@ def keras_export(*paths):
 
 def get_export_path(obj):
     """The canonical public path of `obj` (e.g. `'keras.layers.Dense'`), or None."""
-    return _NAMES.get(id(obj))
+    entry = _NAMES.get(id(obj))
+    return entry[1] if entry is not None and entry[0] is obj else None
 
 
 # --- the generated table ------------------------------------------------------------------------------
