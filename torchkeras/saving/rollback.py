@@ -1,7 +1,7 @@
 """Undo for loading hooks that cannot be checked in advance.
 
-`Snapshot(obj, deep)` remembers the values of `obj`'s tensors (its own parameters and buffers, or its whole
-module tree when `deep`; an optimizer's or metric's `variables`) and a shallow copy of its Python
+`Snapshot(obj, deep)` remembers the values of `obj`'s tensors (a module's own parameters and buffers, or
+those of its whole module tree when `deep`; an optimizer's or metric's `variables`) and a shallow copy of its Python
 attributes (plain lists, dicts and sets are copied one level, so in-place edits of them are undone too).
 `restore()` puts everything back: tensors keep their identity (values are copied back in place, or the data
 swapped back when a hook changed a tensor's shape, dtype or device), and attributes added by the hook are
@@ -27,17 +27,13 @@ def object_tensors(obj, deep):
     `variables` of objects that are not modules (optimizers, metrics)."""
     if isinstance(obj, torch.Tensor):
         return [obj]
-    tensors = []
     if isinstance(obj, torch.nn.Module):
-        tensors.extend(obj.parameters(recurse=deep))
-        tensors.extend(b for b in obj.buffers(recurse=deep) if b is not None)
-    if not isinstance(obj, torch.nn.Module) or not deep:
-        try:
-            variables = list(getattr(obj, "variables", []) or [])
-        except Exception:  # noqa: BLE001 - an object whose variables can't be listed has none to restore
-            variables = []
-        tensors.extend(v for v in variables if isinstance(v, torch.Tensor))
-    return tensors
+        return list(obj.parameters(recurse=deep)) + [b for b in obj.buffers(recurse=deep) if b is not None]
+    try:
+        variables = list(getattr(obj, "variables", []) or [])
+    except Exception:  # noqa: BLE001 - an object whose variables can't be listed has none to restore
+        variables = []
+    return [v for v in variables if isinstance(v, torch.Tensor)]
 
 
 def _objects(obj, deep):
@@ -49,9 +45,9 @@ def _objects(obj, deep):
 class Snapshot:
     """The state of one object (see the module docstring)."""
 
-    def __init__(self, obj, deep=False, python_state=True, seen=None):
-        seen = seen if seen is not None else set()
+    def __init__(self, obj, deep=False, python_state=True):
         self.tensors = []
+        seen = set()
         with torch.no_grad():
             for tensor in object_tensors(obj, deep):
                 if id(tensor) in seen:
@@ -92,10 +88,9 @@ class Rollback:
 
     def __init__(self):
         self.snapshots = []
-        self.seen = set()
 
     def take(self, obj, deep=False, python_state=True):
-        snapshot = Snapshot(obj, deep=deep, python_state=python_state, seen=self.seen)
+        snapshot = Snapshot(obj, deep=deep, python_state=python_state)
         self.snapshots.append(snapshot)
         return snapshot
 
