@@ -76,6 +76,9 @@ def deserialize_model(config, what, custom_objects=None, safe_mode=None, deseria
         obj = deserialize(config, custom_objects=custom_objects, safe_mode=safe_mode)
     except RecursionError:
         raise limits.ConfigError(f"{what} is nested too deeply to be rebuilt: it is malformed.") from None
+    except (AttributeError, IndexError, KeyError) as e:
+        raise limits.ConfigError(f"{what} is malformed: rebuilding it failed with {type(e).__name__}: {e}. It "
+                                 "was not written by Keras, or it was damaged.") from e
     except MemoryError:
         raise ValueError(f"{what} describes a model too large to allocate: a size argument is absurd.") from None
     except RuntimeError as e:

@@ -252,7 +252,15 @@ def read_array(dataset, what):
 def read_dataset(group, name, where=""):
     """The dataset `name` of `group` as a validated numpy array; a missing or unusable one raises."""
     what = f"the weight '{name}'{where}"
-    dataset = child(group, name, "dataset", what=what)
+    parts = name.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        raise H5FileError(f"Invalid Keras file {file_name(group)}: {what} is not a valid dataset path.")
+    parent = group
+    for part in parts[:-1]:  # Keras 2 weight names are paths ("dense/kernel:0"): check every step
+        parent = child(parent, part, "group", what=f"'{part}' on the path of {what}")
+        if parent is None:
+            break
+    dataset = child(parent, parts[-1], "dataset", what=what) if parent is not None else None
     if dataset is None:
         raise H5FileError(
             f"The HDF5 file {file_name(group)} is missing {what} (the group lists it but it is not there): "

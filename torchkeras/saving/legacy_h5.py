@@ -14,6 +14,7 @@ import numpy as np
 from torchkeras.saving import h5_utils
 from torchkeras.saving import legacy_config
 from torchkeras.saving import legacy_weights
+from torchkeras.saving import limits
 from torchkeras.saving import optimizer_state
 from torchkeras.saving import serialization_lib
 from torchkeras.saving import training_config as training_config_lib
@@ -69,7 +70,12 @@ def model_from_h5_config(model_config, custom_objects=None, keras_version="3", w
     register_builtins()
     config_checks.check_model_config(model_config, what)
     keras2 = not str(keras_version).startswith("3")
-    config = legacy_config.normalize_model_config(model_config, custom_objects, keras2=keras2)
+    limits.check_depth(model_config, what)
+    try:
+        config = legacy_config.normalize_model_config(model_config, custom_objects, keras2=keras2)
+    except (AttributeError, IndexError, KeyError, TypeError, RecursionError) as e:
+        raise limits.ConfigError(f"{what} is malformed ({type(e).__name__}: {e}): it was not written by Keras, or "
+                                 "it was damaged.") from None
     safe_mode = serialization_lib.in_safe_mode()
     with serialization_lib.CustomObjectScope(custom_objects or {}):
         model = config_checks.deserialize_model(config, what, custom_objects=custom_objects,
