@@ -12,10 +12,16 @@ boundary, once:
 - a dataset that declares far more bytes than the file stores (a shape bomb) is refused before reading;
 - h5py's own OSError/RuntimeError/TypeError from a damaged file become `H5FileError` (a ValueError) naming
   the file and the object being read; names that are not UTF-8 are reported, not raised as UnicodeDecodeError.
+- libhdf5 itself can loop forever or crash on some damaged structures (a corrupted global heap behind a
+  variable-length string attribute, which is how Keras stores names and configs), where no Python code can
+  interrupt it. So `preflight` first walks the file's metadata (every object header, attribute and dataset
+  header) in a forked child process; a child that makes no progress for 2 seconds, or dies, means a damaged
+  file and a clear error, before the loader reads anything. (Where `os.fork` is unavailable, it is skipped.)
 """
 import json
 import math
 import os
+import signal
 
 import numpy as np
 
@@ -68,13 +74,105 @@ def open_for_reading(filepath):
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No file or directory found at {filepath}")
     try:
-        return h5py.File(filepath, mode="r")
+        f = h5py.File(filepath, mode="r")
     except _DAMAGE as e:
         raise H5FileError(
             f"Could not read the HDF5 file at {filepath}: it is not a valid HDF5 file, or it is truncated or "
             f"corrupted ({e}). Check that the file was written completely by `model.save()` or "
             "`model.save_weights()`."
         ) from None
+    try:
+        preflight(f)
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+PREFLIGHT_SECONDS = 2.0
+
+
+def _walk_metadata(h5_file, progress=None):
+    """Touch every object header, attribute and dataset header of the file, with h5py's low-level API
+    (fast). Errors are ignored: the loader reports them itself; only a hang or a crash matters here."""
+    import numpy as np
+    from h5py import h5a
+    from h5py import h5o
+
+    root = h5_file.file.id if hasattr(h5_file, "file") else h5_file.id
+    objects = [(b".", -1, None)]
+
+    def collect(name, info):
+        objects.append((name, info.num_attrs, info.type))
+
+    try:
+        h5o.visit(root, collect, info=True)
+    except Exception:  # noqa: BLE001 - reported by the loader
+        pass
+    if progress is not None:
+        progress()
+    for count, (name, num_attrs, kind) in enumerate(objects):
+        if progress is not None and count % 64 == 0:
+            progress()
+        if num_attrs == 0 and kind != h5o.TYPE_DATASET:
+            continue
+        try:
+            oid = h5o.open(root, name)
+            if kind == h5o.TYPE_DATASET:
+                oid.shape, oid.dtype, oid.get_storage_size(), oid.get_create_plist().get_external_count()
+            for index in range(h5a.get_num_attrs(oid)):
+                try:
+                    attr = h5a.open(oid, index=index)
+                    value = np.empty(attr.shape, dtype=attr.dtype)
+                    attr.read(value)
+                except Exception:  # noqa: BLE001 - reported by the loader
+                    pass
+        except Exception:  # noqa: BLE001 - reported by the loader
+            continue
+
+
+def preflight(h5_file, timeout=PREFLIGHT_SECONDS):
+    """Walk `h5_file`'s metadata in a forked child; raise `H5FileError` if libhdf5 hangs (no progress for
+    `timeout` seconds) or crashes on it."""
+    if not hasattr(os, "fork") or timeout is None:
+        return
+    import select
+
+    from h5py import _objects
+
+    read_end, write_end = os.pipe()
+    with _objects.phil:  # no other thread is inside h5py while forking
+        pid = os.fork()
+    if pid == 0:  # the child: walk, then leave without running any cleanup of the parent's
+        code = 0
+        try:
+            os.close(read_end)
+            _walk_metadata(h5_file, progress=lambda: os.write(write_end, b"."))
+        except BaseException:  # noqa: BLE001
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        open_pipe = True
+        while open_pipe:
+            ready, _, _ = select.select([read_end], [], [], timeout)
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise H5FileError(
+                    f"Reading the structure of {file_name(h5_file)} stalled for {timeout:g} seconds: the HDF5 "
+                    "library loops on it. The file is damaged or hostile; re-save it from the original model."
+                )
+            open_pipe = bool(os.read(read_end, 4096))  # empty: the child is done
+        _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status):
+            raise H5FileError(
+                f"The HDF5 library crashed (signal {os.WTERMSIG(status)}) while reading the structure of "
+                f"{file_name(h5_file)}: the file is damaged or hostile; re-save it from the original model."
+            )
+    finally:
+        os.close(read_end)
 
 
 def contains(parent, name):
@@ -88,11 +186,21 @@ def contains(parent, name):
 def keys(group):
     """The member names of `group` (a damaged file or a non-UTF-8 name raises `H5FileError`)."""
     try:
-        return list(group.keys())
+        names = list(group.keys())
     except UnicodeDecodeError:
         raise _fail(group, f"the group '{object_name(group)}'", "a member name is not valid UTF-8") from None
     except _DAMAGE as e:
         raise _fail(group, f"the group '{object_name(group)}'", f"listing its members failed ({e})") from None
+    out = []
+    for name in names:
+        if not isinstance(name, str):
+            try:
+                name = bytes(name).decode("utf-8")
+            except (TypeError, UnicodeDecodeError):
+                raise _fail(group, f"the group '{object_name(group)}'",
+                            f"the member name {name!r} is not valid UTF-8") from None
+        out.append(name)
+    return out
 
 
 def _link_kind(parent, name):

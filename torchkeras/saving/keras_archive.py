@@ -241,10 +241,16 @@ def _open_weights(archive):
                              "default h5 weights.")
     data = archive.read(WEIGHTS_FILENAME)
     try:
-        return h5py.File(io.BytesIO(data), mode="r")
+        f = h5py.File(io.BytesIO(data), mode="r")
     except h5_utils._DAMAGE as e:
         raise ValueError(f"The weights in the `.keras` archive at {archive.filepath} are not a valid HDF5 "
                          f"file ({e}): the archive is truncated or corrupted.") from None
+    try:
+        h5_utils.preflight(f)
+    except BaseException:
+        f.close()
+        raise
+    return f
 
 
 def read_config(filepath):

@@ -261,7 +261,7 @@ def _refresh(model):
 
 def _file_layer_names(group):
     names = h5_utils.read_name_list(group, "layer_names")
-    if not names and "layer_names" not in group.attrs and "layer_names0" not in group.attrs:
+    if not names and not h5_utils.has_attr(group, "layer_names") and not h5_utils.has_attr(group, "layer_names0"):
         raise ValueError(
             "This HDF5 file has no `layer_names` attribute: it is not a Keras weights file in the legacy "
             "layout. Keras 3 `.weights.h5` files must be named `*.weights.h5`."
@@ -323,7 +323,7 @@ def _plan_by_name(group, model, skip_mismatch):
 
 
 def _plan_top_level(group, model, assignments, skip_mismatch):
-    if "top_level_model_weights" not in group:
+    if not h5_utils.contains(group, "top_level_model_weights"):
         return
     variables = _top_level_weights(model)
     _, arrays = read_layer_group(group, "top_level_model_weights")
