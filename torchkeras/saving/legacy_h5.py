@@ -95,6 +95,10 @@ def load_model(filepath, custom_objects=None, compile=True):
     try:
         name = h5_utils.file_name(f)
         model_config = h5_utils.read_json_attr(f, "model_config")
+        if model_config is None and h5_utils.has_attr(f, "model_config"):
+            from torchkeras.saving import config_checks
+
+            config_checks.check_model_config(None, f"The model_config of {name}")
         if model_config is None:
             if legacy_weights.is_legacy_weights_file(f):
                 raise ValueError(

@@ -72,6 +72,9 @@ def parse_yaml(text, what="The YAML config"):
         raise TypeError(f"{what} must be a YAML string, not {type(text).__name__}.")
     if len(text) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{what} is {len(text)} characters long, over the {MAX_CONFIG_BYTES} limit.")
+    if _flow_depth(text) > MAX_CONFIG_DEPTH:
+        raise ConfigError(f"{what} is nested more than {MAX_CONFIG_DEPTH} levels deep: it is malformed or hostile, "
+                          "not a Keras config.")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except RecursionError:
@@ -88,6 +91,25 @@ def parse_yaml(text, what="The YAML config"):
     except yaml.YAMLError as e:
         raise ConfigError(f"{what} is not valid YAML: {e}") from None
     return value
+
+
+def _flow_depth(text):
+    """The deepest nesting of YAML flow collections (`[`, `{`) outside quoted strings: a fast check before
+    PyYAML's recursive parser meets it."""
+    depth = deepest = 0
+    quote = None
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def _check_yaml_nodes(root, what):
