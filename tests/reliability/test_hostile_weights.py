@@ -311,3 +311,26 @@ def test_hdf5_signature_with_garbage(tmp_path):
     assert_state(model, before)
     with pytest.raises(ValueError, match="not a valid HDF5 file"):
         keras.models.load_model(path)
+
+
+@pytest.mark.parametrize("dtype", sorted(BAD_DTYPES))
+def test_legacy_optimizer_weights_of_an_impossible_dtype(dtype, tmp_path):
+    path = small_file("full", tmp_path)
+    with h5py.File(path, "r") as f:
+        names = [n.decode() if isinstance(n, bytes) else n for n in f["optimizer_weights"].attrs["weight_names"]]
+    replace_dataset(path, f"optimizer_weights/{names[-1]}", BAD_DTYPES[dtype])
+    with Timer(3.0), pytest.raises(ValueError, match="cannot be a weight"):
+        keras.models.load_model(path)
+
+
+def test_failed_load_unbuilds_an_optimizer_it_built(tmp_path):
+    """Loading builds a compiled model's unbuilt optimizer when the file holds optimizer state; a load that
+    fails leaves it unbuilt, as it was."""
+    path = small_file("weights.h5", tmp_path)
+    replace_dataset(path, last_layer_dataset(path), lambda g, n, s: g.create_dataset(n, data=np.zeros(7, "f4")))
+    model = small_model(compiled=False)
+    model.compile(keras.optimizers.Adam(), "mse")
+    count = len(model.optimizer.variables)
+    with pytest.raises(ValueError, match="left unchanged"):
+        model.load_weights(path)
+    assert not model.optimizer.built and len(model.optimizer.variables) == count
