@@ -119,6 +119,10 @@ def check_layer_arguments(cls, config):
     would, before the layer is created. Custom classes define their own arguments and are not checked."""
     if not isinstance(config, dict) or not (getattr(cls, "__module__", "") or "").startswith("torchkeras."):
         return
+    from torchkeras.layers.layer import Layer
+
+    if not isinstance(cls, type) or not issubclass(cls, Layer):
+        return
     for key in _POSITIVE_SIZES:
         if key in config:
             _check_size(cls, key, config[key], 1)
