@@ -11,15 +11,14 @@ import pytest
 import torchkeras as keras
 from torchkeras.saving import serialization_lib
 
-from hostile_inputs import Timer, rewrite_zip, small_model
+from hostile_inputs import Timer, rewrite_zip, small_file, small_model
 
 LOADERS = ["json", "yaml", "config", "keras", "h5"]
 
 
 def _pristine(tmp_path):
-    model = small_model()
-    model.save(str(tmp_path / "m.keras"))
-    model.save(str(tmp_path / "m.h5"))
+    small_file("keras", tmp_path)
+    small_file("full", tmp_path)
 
 
 def load_with(loader, config, tmp_path, raw=None):
@@ -37,7 +36,7 @@ def load_with(loader, config, tmp_path, raw=None):
         rewrite_zip(path, {"config.json": (raw if raw is not None else json.dumps(config)).encode()})
         keras.models.load_model(path)
     else:
-        path = str(tmp_path / "m.h5")
+        path = str(tmp_path / "full.h5")
         with h5py.File(path, "a") as f:
             f.attrs["model_config"] = (raw if raw is not None else json.dumps(config)).encode()
         keras.models.load_model(path)

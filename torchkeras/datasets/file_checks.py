@@ -6,7 +6,6 @@ shapes or dtypes, object arrays where numbers belong, bad gzip, zip or pickle co
 `DatasetFileError` (a ValueError) naming the file and saying to delete it, never a raw library error.
 """
 import gzip
-import json
 import pickle
 import zipfile
 import zlib

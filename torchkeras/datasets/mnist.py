@@ -1,6 +1,4 @@
 """MNIST handwritten digits: 60,000 training and 10,000 test 28x28 grayscale images of the digits 0-9."""
-import numpy as np
-
 from torchkeras.api_export import keras_export
 from torchkeras.datasets import file_checks
 from torchkeras.datasets import urls

@@ -18,7 +18,6 @@ boundary, once:
   header) in a forked child process; a child that makes no progress for 2 seconds, or dies, means a damaged
   file and a clear error, before the loader reads anything. (Where `os.fork` is unavailable, it is skipped.)
 """
-import json
 import math
 import os
 import signal
