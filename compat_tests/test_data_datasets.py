@@ -99,9 +99,11 @@ def test_mnist_and_fashion_same_as_keras(fake_cache, monkeypatch):
     folder.mkdir()
     for prefix, n in (("train", 3), ("t10k", 2)):
         with gzip.open(folder / f"{prefix}-labels-idx1-ubyte.gz", "wb") as f:
-            f.write(b"\x00" * 8 + rng.integers(0, 10, n).astype(np.uint8).tobytes())
+            f.write((0x801).to_bytes(4, "big") + n.to_bytes(4, "big")
+                    + rng.integers(0, 10, n).astype(np.uint8).tobytes())
         with gzip.open(folder / f"{prefix}-images-idx3-ubyte.gz", "wb") as f:
-            f.write(b"\x00" * 16 + rng.integers(0, 256, (n, 28, 28)).astype(np.uint8).tobytes())
+            f.write(b"".join(v.to_bytes(4, "big") for v in (0x803, n, 28, 28))
+                    + rng.integers(0, 256, (n, 28, 28)).astype(np.uint8).tobytes())
     import keras.src.datasets.fashion_mnist as kf
 
     files = {"train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",

@@ -78,9 +78,9 @@ def test_fashion_mnist(cache):
         labels = rng.integers(0, 10, n).astype(np.uint8)
         images = rng.integers(0, 256, (n, 28, 28)).astype(np.uint8)
         with gzip.open(folder / f"{prefix}-labels-idx1-ubyte.gz", "wb") as f:
-            f.write(b"\x00" * 8 + labels.tobytes())
+            f.write((0x801).to_bytes(4, "big") + n.to_bytes(4, "big") + labels.tobytes())  # IDX header
         with gzip.open(folder / f"{prefix}-images-idx3-ubyte.gz", "wb") as f:
-            f.write(b"\x00" * 16 + images.tobytes())
+            f.write(b"".join(v.to_bytes(4, "big") for v in (0x803, n, 28, 28)) + images.tobytes())
         arrays[prefix] = (images, labels)
     (a, b), (c, d) = datasets.fashion_mnist.load_data()
     np.testing.assert_array_equal(a, arrays["train"][0])

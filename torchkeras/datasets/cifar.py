@@ -2,18 +2,24 @@
 import numpy as np
 
 from torchkeras.backend import config
+from torchkeras.datasets import file_checks
 from torchkeras.datasets import safe_pickle
 
 
 def load_batch(fpath, label_key="labels"):
     """One CIFAR batch file: `(data, labels)` with data of shape `(N, 3, 32, 32)`."""
-    with open(fpath, "rb") as f:
-        raw = safe_pickle.load_pickle(f, encoding="bytes")
+    raw = file_checks.load_pickle_file(fpath, lambda f: safe_pickle.load_pickle(f, encoding="bytes"))
     if not isinstance(raw, dict):
-        raise ValueError(f"Unexpected content in CIFAR batch file {fpath}: expected a dict, got {type(raw)}.")
-    d = {k.decode("utf8") if isinstance(k, bytes) else k: v for k, v in raw.items()}
-    data = d["data"]
+        raise file_checks.corrupted(fpath, f"a CIFAR batch is a dict, this holds a {type(raw).__name__}")
+    with file_checks.reading(fpath):
+        d = {k.decode("utf8") if isinstance(k, bytes) else k: v for k, v in raw.items()}
+    if "data" not in d or label_key not in d:
+        raise file_checks.corrupted(fpath, f"it has no 'data' or '{label_key}' entry (keys: {sorted(map(str, d))})")
+    data = file_checks.check_array(fpath, "data", d["data"], kinds="u", ndim=2, tail=(3072,))
     labels = d[label_key]
+    if not isinstance(labels, (list, np.ndarray)) or len(labels) != len(data) or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and v >= 0 for v in labels):
+        raise file_checks.corrupted(fpath, f"'{label_key}' is not one integer label per image")
     return data.reshape(data.shape[0], 3, 32, 32), labels
 
 

@@ -1,17 +1,14 @@
 """Fashion-MNIST: 60,000 training and 10,000 test 28x28 grayscale images of 10 kinds of clothing."""
-import gzip
 import os
 
-import numpy as np
-
 from torchkeras.api_export import keras_export
+from torchkeras.datasets import file_checks
 from torchkeras.datasets import urls
 from torchkeras.utils.file_utils import get_file
 
 
-def _read_idx(path, header_bytes):
-    with gzip.open(path, "rb") as f:
-        return np.frombuffer(f.read(), np.uint8, offset=header_bytes)
+_LABELS_MAGIC = 0x801  # IDX: unsigned bytes, 1 dimension
+_IMAGES_MAGIC = 0x803  # IDX: unsigned bytes, 3 dimensions
 
 
 @keras_export("keras.datasets.fashion_mnist.load_data")
@@ -25,8 +22,10 @@ def load_data():
     dirname = os.path.join("datasets", "fashion-mnist")
     paths = [get_file(name, origin=urls.TF_KERAS_DATASETS + name, cache_subdir=dirname)
              for name in urls.FASHION_MNIST_FILES]
-    y_train = _read_idx(paths[0], 8)
-    x_train = _read_idx(paths[1], 16).reshape(len(y_train), 28, 28)
-    y_test = _read_idx(paths[2], 8)
-    x_test = _read_idx(paths[3], 16).reshape(len(y_test), 28, 28)
+    y_train = file_checks.read_idx(paths[0], _LABELS_MAGIC, (None,))
+    x_train = file_checks.read_idx(paths[1], _IMAGES_MAGIC, (None, 28, 28))
+    y_test = file_checks.read_idx(paths[2], _LABELS_MAGIC, (None,))
+    x_test = file_checks.read_idx(paths[3], _IMAGES_MAGIC, (None, 28, 28))
+    file_checks.check_same_length(paths[1], images=x_train, labels=y_train)
+    file_checks.check_same_length(paths[3], images=x_test, labels=y_test)
     return (x_train, y_train), (x_test, y_test)

@@ -1,9 +1,8 @@
 """IMDB movie reviews sentiment: 25,000 training and 25,000 test reviews as word-index sequences."""
-import json
-
 import numpy as np
 
 from torchkeras.api_export import keras_export
+from torchkeras.datasets import file_checks
 from torchkeras.datasets import safe_pickle
 from torchkeras.datasets import urls
 from torchkeras.datasets import word_sequences
@@ -23,7 +22,14 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
     if kwargs:
         raise TypeError(f"Unrecognized keyword arguments: {kwargs}")
     path = get_file(fname=path, origin=f"{urls.TF_KERAS_DATASETS}imdb.npz", file_hash=urls.IMDB_HASH)
-    f = safe_pickle.load_npz(path)
+    f = file_checks.load_pickle_file(path, lambda _: safe_pickle.load_npz(path))
+    for key in ("x_train", "y_train", "x_test", "y_test"):
+        if key not in f:
+            raise file_checks.corrupted(path, f"it has no '{key}' array; it holds {sorted(f)}")
+    for part in ("train", "test"):
+        file_checks.check_sequences(path, f"x_{part}", f[f"x_{part}"])
+        file_checks.check_array(path, f"y_{part}", f[f"y_{part}"], kinds="iu", ndim=1)
+        file_checks.check_same_length(path, **{f"x_{part}": f[f"x_{part}"], f"y_{part}": f[f"y_{part}"]})
     (x_train, labels_train), (x_test, labels_test) = word_sequences.shuffled(
         seed, (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"]))
     x_train = word_sequences.shift_indices(x_train, start_char, index_from)
@@ -47,5 +53,4 @@ def get_word_index(path="imdb_word_index.json"):
     """The dict mapping words to their index in the IMDB data (before the `index_from` shift)."""
     path = get_file(fname=path, origin=f"{urls.TF_KERAS_DATASETS}imdb_word_index.json",
                     file_hash=urls.IMDB_WORD_INDEX_HASH)
-    with open(path) as f:
-        return json.load(f)
+    return file_checks.load_word_index(path)

@@ -1,9 +1,8 @@
 """Reuters newswire topics: 11,228 newswires labelled over 46 topics, as word-index sequences."""
-import json
-
 import numpy as np
 
 from torchkeras.api_export import keras_export
+from torchkeras.datasets import file_checks
 from torchkeras.datasets import safe_pickle
 from torchkeras.datasets import urls
 from torchkeras.datasets import word_sequences
@@ -26,7 +25,13 @@ def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None, test_
     The word-index arguments work as in `keras.datasets.imdb.load_data`.
     """
     path = get_file(fname=path, origin=f"{urls.TF_KERAS_DATASETS}reuters.npz", file_hash=urls.REUTERS_HASH)
-    f = safe_pickle.load_npz(path)
+    f = file_checks.load_pickle_file(path, lambda _: safe_pickle.load_npz(path))
+    for key in ("x", "y"):
+        if key not in f:
+            raise file_checks.corrupted(path, f"it has no '{key}' array; it holds {sorted(f)}")
+    file_checks.check_sequences(path, "x", f["x"])
+    file_checks.check_array(path, "y", f["y"], kinds="iu", ndim=1)
+    file_checks.check_same_length(path, x=f["x"], y=f["y"])
     ((xs, labels),) = word_sequences.shuffled(seed, (f["x"], f["y"]))
     xs = word_sequences.shift_indices(xs, start_char, index_from)
     if maxlen:
@@ -42,8 +47,7 @@ def get_word_index(path="reuters_word_index.json"):
     """The dict mapping words to their index in the Reuters data (before the `index_from` shift)."""
     path = get_file(path, origin=f"{urls.TF_KERAS_DATASETS}reuters_word_index.json",
                     file_hash=urls.REUTERS_WORD_INDEX_HASH)
-    with open(path) as f:
-        return json.load(f)
+    return file_checks.load_word_index(path)
 
 
 @keras_export("keras.datasets.reuters.get_label_names")

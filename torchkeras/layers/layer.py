@@ -855,6 +855,67 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
         raise AttributeError(
             f"The layer {self.name} has never been called and thus has no defined output shape.")
 
+    # --- saving hooks: Keras's saving library calls these for every layer -------------------------------
+    def save_own_variables(self, store):
+        """Saves the state of the layer.
+
+        You can override this method to take full control of how the state of the layer is saved upon calling
+        `model.save()`.
+
+        Args:
+            store: Dict where the state of the model will be saved.
+        """
+        all_vars = self._trainable_variables + self._non_trainable_variables
+        for i, v in enumerate(all_vars):
+            store[f"{i}"] = v
+
+    def _check_load_own_variables(self, store):
+        """Raise if `load_own_variables(store)` would fail: variable count, keys, shapes and dtypes."""
+        from torchkeras.saving import stores as stores_lib
+
+        all_vars = self._trainable_variables + self._non_trainable_variables
+        if len(store.keys()) != len(all_vars):
+            if len(all_vars) == 0 and not self.built:
+                raise ValueError(
+                    f"Layer '{self.name}' was never built and thus it doesn't have any variables. However the "
+                    f"weights file lists {len(store.keys())} variables for this layer.\n"
+                    "In most cases, this error indicates that either:\n\n"
+                    "1. The layer is owned by a parent layer that implements a `build()` method, but calling the "
+                    "parent's `build()` method did NOT create the state of the child layer "
+                    f"'{self.name}'. A `build()` method must create ALL state for the layer, including the state "
+                    "of any children layers.\n\n"
+                    "2. You need to implement the `def build_from_config(self, config)` method on layer "
+                    f"'{self.name}', to specify how to rebuild it during loading. In this case, you might also "
+                    "want to implement the method that generates the build config at saving time, "
+                    "`def get_build_config(self)`. The method `build_from_config()` is meant to create the "
+                    "state of the layer (i.e. its variables) upon deserialization.",
+                )
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(all_vars)} variables, but received {len(store.keys())} "
+                f"variables during loading. Expected: {[v.name for v in all_vars]}"
+            )
+        for i, v in enumerate(all_vars):
+            if f"{i}" not in store:
+                raise ValueError(f"Layer '{self.name}' expected the variables '0' to '{len(all_vars) - 1}' in "
+                                 f"the weights file, which lists {list(store.keys())}.")
+            stores_lib.check_assignable(v, store[f"{i}"], f"layer '{self.name}'")
+
+    def load_own_variables(self, store):
+        """Loads the state of the layer.
+
+        You can override this method to take full control of how the state of the layer is loaded upon calling
+        `keras.models.load_model()`.
+
+        Args:
+            store: Dict from which the state of the model will be loaded.
+        """
+        from torchkeras.saving import stores as stores_lib
+
+        self._check_load_own_variables(store)
+        all_vars = self._trainable_variables + self._non_trainable_variables
+        for i, v in enumerate(all_vars):
+            v.assign(stores_lib.assignable(store[f"{i}"]))
+
     # --- config ----------------------------------------------------------------------------------------
     def get_config(self):
         """The layer's constructor arguments, as a JSON-friendly dict."""

@@ -177,7 +177,7 @@ def functional_from_config(cls, config, custom_objects=None, make_layer=None):
                         raise _NotReady
                     tensors.append(t)
                     if len(e) > 3 and e[3]:
-                        kwargs = {k: _legacy_kwarg(v, resolve) for k, v in e[3].items()}
+                        kwargs = {k: _legacy_kwarg(v, resolve, created) for k, v in e[3].items()}
                 args = [tensors[0] if len(tensors) == 1 else tensors]
             out = layer(*args, **kwargs)
             outputs_by_layer[name].append(tree.flatten(out))
@@ -230,12 +230,19 @@ def functional_from_config(cls, config, custom_objects=None, make_layer=None):
     return model
 
 
-def _legacy_kwarg(value, resolve):
-    if _is_leaf_ref(value):
-        t = resolve(*value)
+def _legacy_kwarg(value, resolve, names):
+    """A Keras 2 kwarg value with its tensor references `[name, node_index, tensor_index]` (alone, or inside
+    lists and dicts, e.g. `initial_state=[h, c]`) resolved; a list naming no layer stays a plain value."""
+    if isinstance(value, list) and len(value) in (3, 4) and _is_leaf_ref(value[:3]) and value[0] in names and \
+            (len(value) == 3 or isinstance(value[3], dict)):
+        t = resolve(*value[:3])
         if t is None:
             raise _NotReady
         return t
+    if isinstance(value, list):
+        return [_legacy_kwarg(v, resolve, names) for v in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _legacy_kwarg(v, resolve, names) for k, v in value.items()}
     return value
 
 

@@ -109,6 +109,8 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
               and len(out_slots) == 1 and not arg_masks)
     single_out = len(out_slots) == 1 and not tree.is_nested(node.output_structure)
     first_arg_slots = [s for s, x in zip(in_slots, flat) if s is not None][:1]
+    # A mask passed explicitly (`layer(x, mask=m)` with `m` a tensor of the graph) wins over the propagated one.
+    explicit_mask = any(isinstance(x, KerasTensor) for x in tree.flatten(node.call_kwargs.get("mask")))
 
     activity = getattr(op, "activity_regularizer", None) is not None
 
@@ -153,7 +155,8 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
         leaves = [values[s] if s is not None else leaf for s, leaf in zip(in_slots, flat)]
         args, kwargs = tree.pack_sequence_as(template, leaves)
         kwargs = dict(kwargs)
-        kwargs.pop("mask", None)
+        if not explicit_mask:
+            kwargs.pop("mask", None)
         if has_training:
             kwargs["training"] = recorded_training if recorded_training is not None else training
         else:
@@ -169,7 +172,7 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
                     first_mask = None
             elif first_arg_slots:
                 first_mask = masks[first_arg_slots[0]]
-        if mask_in and first_mask is not None:
+        if mask_in and first_mask is not None and not explicit_mask:
             kwargs["mask"] = first_mask
         if masks is not None:
             for mask_param, slot in arg_masks:

@@ -653,11 +653,40 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
 
     def save_own_variables(self, store):
         """Write the variables to `store` as `"0"`, `"1"`, ... (Keras 3 `.weights.h5` layout)."""
+        from torchkeras.saving import h5_utils
+
         for i, variable in enumerate(self.variables):
-            store[str(i)] = np.array(variable.numpy())
+            store[str(i)] = h5_utils.to_numpy(variable).copy()
+
+    def _check_load_own_variables(self, store):
+        """Raise if the saved values are not numbers (a damaged or hostile file). A count or shape mismatch is
+        no error: `load_own_variables` then keeps the optimizer's state, with a warning, as Keras does."""
+        from torchkeras.saving import stores as stores_lib
+
+        variables = self.variables
+        if len(store.keys()) != len(variables):
+            return
+        for i, variable in enumerate(variables):
+            value = store[str(i)]
+            if tuple(np.shape(value)) == tuple(variable.shape):
+                stores_lib.check_assignable(variable, value, f"optimizer '{self.name}'")
 
     def load_own_variables(self, store):
         """Read the variables written by `save_own_variables` (skipped with a warning if the count differs)."""
+        from torchkeras.saving import stores as stores_lib
+
+        self._check_load_own_variables(store)
+        mismatch = [(v, store[str(i)]) for i, v in enumerate(self.variables)
+                    if len(store.keys()) == len(self.variables) and tuple(np.shape(store[str(i)])) != tuple(v.shape)]
+        if mismatch:
+            variable, value = mismatch[0]
+            warnings.warn(
+                f"Skipping variable loading for optimizer '{self.name}', because the saved value of its variable "
+                f"'{getattr(variable, 'path', None) or getattr(variable, 'name', '?')}' has shape "
+                f"{tuple(np.shape(value))} instead of {tuple(variable.shape)}.",
+                stacklevel=2,
+            )
+            return
         if len(store.keys()) != len(self.variables):
             msg = (
                 f"Skipping variable loading for optimizer '{self.name}', because it has {len(self.variables)} "
@@ -668,7 +697,7 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
             warnings.warn(msg, stacklevel=2)
             return
         for i, variable in enumerate(self.variables):
-            variable.assign(store[str(i)])
+            stores_lib.assign(variable, store[str(i)])
 
     # --- config --------------------------------------------------------------------------------------
     def get_config(self):

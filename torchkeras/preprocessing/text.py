@@ -186,17 +186,88 @@ class Tokenizer:
 @keras_export("keras.preprocessing.text.tokenizer_from_json",
               "keras._legacy.preprocessing.text.tokenizer_from_json")
 def tokenizer_from_json(json_string):
-    """Rebuild a `Tokenizer` from the string written by `Tokenizer.to_json()`."""
-    config = dict(json.loads(json_string).get("config"))
-    word_counts = json.loads(config.pop("word_counts"))
-    word_docs = json.loads(config.pop("word_docs"))
-    index_docs = {int(k): v for k, v in json.loads(config.pop("index_docs")).items()}
-    index_word = {int(k): v for k, v in json.loads(config.pop("index_word")).items()}
-    word_index = json.loads(config.pop("word_index"))
+    """Rebuild a `Tokenizer` from the string written by `Tokenizer.to_json()`.
+
+    Every field is checked (type and range) before the tokenizer is built; an `analyzer` (a Python callable,
+    which JSON can't hold) or an unknown field is refused.
+    """
+    from torchkeras.saving import limits
+
+    what = "The tokenizer JSON"
+    data = limits.parse_json(json_string, what)
+    if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
+        raise ValueError(f"{what} must be an object with a `config` object, as `Tokenizer.to_json()` writes it. "
+                         f"Received: {_describe(data)}.")
+    if data.get("class_name", "Tokenizer") != "Tokenizer":
+        raise ValueError(f"{what} describes a {data.get('class_name')!r}, not a Tokenizer.")
+    config = dict(data["config"])
+    if "analyzer" in config:
+        raise ValueError(f"{what} sets `analyzer`, a Python callable that JSON can't hold: refusing it. Set the "
+                         "analyzer on the tokenizer in code after loading it.")
+    unknown = sorted(set(config) - _TOKENIZER_FIELDS)
+    if unknown:
+        raise ValueError(f"{what} has unknown fields {unknown}: it was not written by `Tokenizer.to_json()`.")
+    _check_field(config, "num_words", lambda v: v is None or _is_count(v), "None or an integer >= 0")
+    _check_field(config, "filters", lambda v: isinstance(v, str), "a string")
+    _check_field(config, "lower", lambda v: isinstance(v, bool), "a boolean")
+    _check_field(config, "split", lambda v: isinstance(v, str), "a string")
+    _check_field(config, "char_level", lambda v: isinstance(v, bool), "a boolean")
+    _check_field(config, "oov_token", lambda v: v is None or isinstance(v, str), "None or a string")
+    _check_field(config, "document_count", _is_count, "an integer >= 0")
+    word_counts = _mapping(config.pop("word_counts", "{}"), "word_counts", str, _is_count, what)
+    word_docs = _mapping(config.pop("word_docs", "{}"), "word_docs", str, _is_count, what)
+    index_docs = _mapping(config.pop("index_docs", "{}"), "index_docs", _int_key, _is_count, what)
+    index_word = _mapping(config.pop("index_word", "{}"), "index_word", _int_key, lambda v: isinstance(v, str), what)
+    word_index = _mapping(config.pop("word_index", "{}"), "word_index", str, _is_count, what)
     tokenizer = Tokenizer(**config)
-    tokenizer.word_counts = word_counts
-    tokenizer.word_docs = word_docs
-    tokenizer.index_docs = index_docs
+    tokenizer.word_counts = collections.OrderedDict(word_counts)
+    tokenizer.word_docs = collections.defaultdict(int, word_docs)
+    tokenizer.index_docs = collections.defaultdict(int, index_docs)
     tokenizer.word_index = word_index
     tokenizer.index_word = index_word
     return tokenizer
+
+
+_TOKENIZER_FIELDS = {"num_words", "filters", "lower", "split", "char_level", "oov_token", "document_count",
+                     "word_counts", "word_docs", "index_docs", "index_word", "word_index"}
+
+
+def _describe(value):
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _int_key(key):
+    if not isinstance(key, str) or not key.lstrip("-").isdigit():
+        raise ValueError
+    return int(key)
+
+
+def _check_field(config, name, valid, expected):
+    if name in config and not valid(config[name]):
+        raise ValueError(f"The tokenizer JSON field `{name}` must be {expected}. Received: {name}="
+                         f"{_describe(config[name])}")
+
+
+def _mapping(text, name, key_type, valid_value, what):
+    """One of the tokenizer's dictionaries, stored as a JSON string (or, leniently, as an object)."""
+    from torchkeras.saving import limits
+
+    value = limits.parse_json(text, f"The `{name}` field of {what.lower()}") if isinstance(text, str) else text
+    if not isinstance(value, dict):
+        raise ValueError(f"The tokenizer JSON field `{name}` must hold a mapping. Received: {_describe(value)}")
+    out = {}
+    for key, item in value.items():
+        try:
+            converted = key_type(key)
+        except (ValueError, TypeError):
+            raise ValueError(f"The tokenizer JSON field `{name}` has the invalid key {_describe(key)}.") from None
+        if not valid_value(item):
+            raise ValueError(f"The tokenizer JSON field `{name}` has an invalid value for {_describe(key)}: "
+                             f"{_describe(item)}.")
+        out[converted] = item
+    return out

@@ -179,12 +179,29 @@ def _kwargs_value(value):
     return value
 
 
+def _holds_tensor(value):
+    if _is_tensor_ref(value):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_holds_tensor(v) for v in value)
+    if isinstance(value, dict) and "class_name" not in value:
+        return any(_holds_tensor(v) for v in value.values())
+    return False
+
+
 def _keras2_node(node):
-    """A Keras 3 node `{"args", "kwargs"}` as Keras 2's `[[name, node_index, tensor_index, kwargs], ...]`."""
+    """A Keras 3 node `{"args", "kwargs"}` as Keras 2's `[[name, node_index, tensor_index, kwargs], ...]`.
+
+    A call that passes tensors through keyword arguments or extra positional arguments (an RNN's
+    `initial_state`, a `mask`, attention's `value`/`key`) keeps Keras 3's form: Keras 3's legacy loader reads
+    nodes one by one in either form, but passes a Keras 2 node's kwargs on unconverted.
+    """
     if isinstance(node, list):  # already Keras 2
         return node
     args = list(node.get("args", []))
     kwargs = {k: v for k, v in (node.get("kwargs") or {}).items() if not (k == "mask" and v is None)}
+    if _holds_tensor(kwargs) or (len(args) > 1 and _holds_tensor(args[1:])):
+        return {"args": args, "kwargs": kwargs}
     kwargs = {k: _kwargs_value(v) for k, v in kwargs.items()}
     if len(args) == 1 and isinstance(args[0], list) and all(_is_tensor_ref(a) for a in args[0]):
         return [_history(a) + [{}] for a in args[0]]  # a list input (Add, Concatenate)
@@ -212,6 +229,8 @@ def name_positional_args(model_config, model):
             if isinstance(inner, dict) and "layers" in inner:
                 fix(inner)
             for node in entry.get("inbound_nodes", []):
+                if not isinstance(node, list):
+                    continue  # kept in Keras 3's form: its arguments are named already
                 for tensor in node:
                     if isinstance(tensor, list) and len(tensor) == 4 and "__positional__" in tensor[3]:
                         values = tensor[3].pop("__positional__")
@@ -339,9 +358,21 @@ def _keras3_graph(config, keras2):
             node_index -= 1
         return {"class_name": "__keras_tensor__", "config": {"keras_history": [name, node_index, tensor_index]}}
 
+    names = {e.get("name") or (e.get("config") or {}).get("name") for e in entries}
+
+    def named_ref(value):
+        return isinstance(value, list) and len(value) in (3, 4) and _is_ref(value[:3]) and value[0] in names \
+            and (len(value) == 3 or isinstance(value[3], dict))
+
     def kwarg(value):
-        if _is_ref(value):
-            return ref(*value)
+        """Keras 2 writes tensors inside kwargs as `[name, node_index, tensor_index]` (also inside lists and
+        dicts: `initial_state=[h, c]`); a list that names no layer of the model stays a plain value."""
+        if named_ref(value):
+            return ref(*value[:3])
+        if isinstance(value, list):
+            return [kwarg(v) for v in value]
+        if isinstance(value, dict) and "class_name" not in value:
+            return {k: kwarg(v) for k, v in value.items()}
         return value
 
     def node(data):

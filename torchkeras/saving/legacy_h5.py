@@ -14,6 +14,7 @@ import numpy as np
 from torchkeras.saving import h5_utils
 from torchkeras.saving import legacy_config
 from torchkeras.saving import legacy_weights
+from torchkeras.saving import limits
 from torchkeras.saving import optimizer_state
 from torchkeras.saving import serialization_lib
 from torchkeras.saving import training_config as training_config_lib
@@ -61,23 +62,30 @@ def save_model(model, filepath, include_optimizer=True):
             f.close()
 
 
-def model_from_h5_config(model_config, custom_objects=None, keras_version="3"):
+def model_from_h5_config(model_config, custom_objects=None, keras_version="3", what="The legacy model config"):
     """Build the (unweighted) model described by a legacy `model_config` dict."""
+    from torchkeras.saving import config_checks
     from torchkeras.saving.saving_api import register_builtins
 
     register_builtins()
+    config_checks.check_model_config(model_config, what)
     keras2 = not str(keras_version).startswith("3")
-    config = legacy_config.normalize_model_config(model_config, custom_objects, keras2=keras2)
+    limits.check_depth(model_config, what)
+    try:
+        config = legacy_config.normalize_model_config(model_config, custom_objects, keras2=keras2)
+    except (AttributeError, IndexError, KeyError, TypeError, RecursionError) as e:
+        raise limits.ConfigError(f"{what} is malformed ({type(e).__name__}: {e}): it was not written by Keras, or "
+                                 "it was damaged.") from None
     safe_mode = serialization_lib.in_safe_mode()
     with serialization_lib.CustomObjectScope(custom_objects or {}):
-        model = serialization_lib.deserialize_keras_object(config, custom_objects=custom_objects,
-                                                           safe_mode=True if safe_mode is None else safe_mode)
+        model = config_checks.deserialize_model(config, what, custom_objects=custom_objects,
+                                                safe_mode=True if safe_mode is None else safe_mode)
     return model
 
 
 def file_keras_version(f):
     """The `keras_version` a legacy file was written with ("1" when absent, as Keras assumes)."""
-    version = h5_utils.decode(f.attrs.get("keras_version", "1"))
+    version = h5_utils.decode(h5_utils.read_attr(f, "keras_version", "1"))
     return str(version)
 
 
@@ -85,24 +93,34 @@ def load_model(filepath, custom_objects=None, compile=True):
     """Load a full model from a legacy `.h5` file (Keras 2, Keras 3 or torchkeras)."""
     f = h5_utils.open_for_reading(filepath)
     try:
-        model_config = h5_utils.read_json_attr(f.attrs, "model_config")
+        name = h5_utils.file_name(f)
+        model_config = h5_utils.read_json_attr(f, "model_config")
+        if model_config is None and h5_utils.has_attr(f, "model_config"):
+            from torchkeras.saving import config_checks
+
+            config_checks.check_model_config(None, f"The model_config of {name}")
         if model_config is None:
             if legacy_weights.is_legacy_weights_file(f):
                 raise ValueError(
-                    f"No model config found in the file at {filepath}: it holds weights only (written by "
+                    f"No model config found in the file at {name}: it holds weights only (written by "
                     "`save_weights`). Build the model in code, then call `model.load_weights(filepath)`."
                 )
-            raise ValueError(f"No model config found in the file at {filepath}.")
-        if "model_weights" not in f:
-            raise ValueError(f"The file at {filepath} has a model config but no `model_weights` group: it is "
+            raise ValueError(f"No model config found in the file at {name}.")
+        weights = h5_utils.child(f, "model_weights", "group")
+        if weights is None:
+            raise ValueError(f"The file at {name} has a model config but no `model_weights` group: it is "
                              "incomplete or corrupted.")
-        model = model_from_h5_config(model_config, custom_objects, keras_version=file_keras_version(f))
-        legacy_weights.load_model_weights(f["model_weights"], model)
+        model = model_from_h5_config(model_config, custom_objects, keras_version=file_keras_version(f),
+                                     what=f"The model_config of {name}")
+        legacy_weights.load_model_weights(weights, model)
         if not compile:
             return model
-        train_config = h5_utils.read_json_attr(f.attrs, "training_config")
+        train_config = h5_utils.read_json_attr(f, "training_config")
         if train_config is None:
             return model
+        if not isinstance(train_config, dict):
+            raise ValueError(f"The training_config of {name} is not a dict (found {type(train_config).__name__}): "
+                             "the file is damaged. Load it with `compile=False`.")
         if not training_config_lib.compile_from_training_config(model, train_config, custom_objects):
             return model
         entries = optimizer_state.read_optimizer_weights(f)

@@ -4,7 +4,15 @@ of a weights-only `.h5` written by Keras 2's `save_weights("x.h5")`.
 One group per layer of `model.layers`, each with `@weight_names` listing its datasets in the legacy order
 `layer.trainable_weights + layer.non_trainable_weights` (for a nested model: all trainable weights of its
 sublayers, then all non-trainable ones). Loading pairs layers by position (or by name with `by_name=True`),
-reads and checks every array first, and only then assigns, so a failed load leaves the model unchanged.
+reads and checks every array first (shapes, and numeric dtypes), and only then assigns, so a failed load
+leaves the model unchanged.
+
+State that Keras's legacy layout has no place for (what a layer's overridden `save_own_variables` writes
+beyond its weights, e.g. a lookup layer's idf weights or a wrapped torch module's buffers, and every
+`save_assets` file, e.g. a vocabulary) is kept in a `__keras_state__` group: `<object path>/vars` and
+`__assets__/<object path>/<file>`, with the object paths of the `.weights.h5` walk. Keras's legacy loaders
+read only the groups listed in `layer_names`, so they ignore it; loading runs those objects' hooks inside the
+same check-then-assign transaction as the weights.
 """
 import warnings
 
@@ -12,6 +20,9 @@ import numpy as np
 import torch
 
 from torchkeras.saving import h5_utils
+from torchkeras.saving import rollback
+from torchkeras.saving import saveable_walk
+from torchkeras.saving import stores
 
 KERAS_VERSION = "3.15.1"
 BACKEND = "tensorflow"
@@ -66,6 +77,95 @@ def write_model_weights(group, model, keras_version=KERAS_VERSION, backend=BACKE
     for layer in sorted(layers, key=lambda layer: layer.name):
         write_weights_subset(group.create_group(layer.name), legacy_weights(layer))
     write_weights_subset(group.create_group("top_level_model_weights"), _top_level_weights(model))
+    write_extra_state(group, model)
+
+
+STATE_GROUP = "__keras_state__"
+
+
+def _covered_by_weights(obj, store):
+    """Whether `store` is just `obj`'s own variables in order (what the legacy layout already holds)."""
+    own = list(getattr(obj, "_trainable_variables", [])) + list(getattr(obj, "_non_trainable_variables", []))
+    if list(store.keys()) != [str(i) for i in range(len(own))]:
+        return False
+    return all(np.array_equal(store[str(i)], _to_numpy(v)) for i, v in enumerate(own))
+
+
+def write_extra_state(group, model):
+    """Write the layers' state that their legacy weights don't hold into `group/__keras_state__`."""
+    from torchkeras.layers.layer import Layer
+
+    state = {}
+
+    def collect(path, name, store):
+        state[path] = (name, store)
+
+    assets = stores.AssetsWriter()
+    try:
+        for path, obj in saveable_walk.walk(model):
+            if not isinstance(obj, Layer):
+                continue  # the optimizer has its own group; metrics are not part of the legacy layout
+            save = getattr(type(obj), "save_own_variables", None)
+            if save is not None and save is not Layer.save_own_variables:
+                store = stores.WriteStore()
+                obj.save_own_variables(store)
+                if len(store) and not _covered_by_weights(obj, store):
+                    collect(path, getattr(obj, "name", None), store)
+            if callable(getattr(obj, "save_assets", None)):
+                obj.save_assets(assets.make(path))
+        files = assets.files()
+        if not state and not files:
+            return
+        root = group.create_group(STATE_GROUP)
+        for path, (name, store) in state.items():
+            from torchkeras.saving import weights_h5
+
+            weights_h5.write_store(root, path, name if isinstance(name, str) else None, store)
+        stores.write_h5_assets(root, assets)
+    finally:
+        assets.close()
+
+
+def read_extra_state(group, model, what):
+    """Phase 1 for `group/__keras_state__`: `(entries, assets reader or None)`."""
+    from torchkeras.saving import weights_h5
+
+    root = h5_utils.child(group, STATE_GROUP, "group")
+    if root is None:
+        return [], None
+    assets = stores.read_h5_assets(root, what)
+    try:
+        source = weights_h5.H5Source(root)
+        entries = []
+
+        def read_vars(path):
+            return source.read_vars(path) if source.has(path) else None
+
+        for path, obj in saveable_walk.walk(model):
+            has_vars = source.has(path)
+            has_assets = assets is not None and assets.get(path) is not None
+            if not has_vars and not has_assets:
+                continue
+            entry = saveable_walk._Entry(path, obj)
+            if has_vars and callable(getattr(obj, "load_own_variables", None)):
+                entry.store = stores.ReadStore(read_vars(path), where=f" of {saveable_walk.describe(obj, path)}")
+                if saveable_walk.is_prechecked(obj):
+                    try:
+                        obj._check_load_own_variables(entry.store)
+                    except Exception as e:  # noqa: BLE001 - reported like the other load failures
+                        saveable_walk.report([(entry, e)], skip_mismatch=False)
+                else:
+                    entry.prechecked = False
+            if has_assets and callable(getattr(obj, "load_assets", None)):
+                entry.assets_dir = assets.get(path)
+                entry.prechecked = False
+            if entry.store is not None or entry.assets_dir is not None:
+                entries.append(entry)
+    except BaseException:
+        if assets is not None:
+            assets.close()
+        raise
+    return entries, assets
 
 
 # --- reading ---------------------------------------------------------------------------------------------
@@ -73,12 +173,12 @@ def write_model_weights(group, model, keras_version=KERAS_VERSION, backend=BACKE
 
 def read_layer_group(group, name):
     """`(weight_names, arrays)` of the layer group `name` inside `group`."""
-    if name not in group:
+    layer_group = h5_utils.child(group, name, "group", what=f"the group of layer '{name}'")
+    if layer_group is None:
         raise ValueError(
-            f"The HDF5 file lists the layer '{name}' in `layer_names` but has no group for it: the file is "
-            "incomplete or corrupted."
+            f"The HDF5 file {h5_utils.file_name(group)} lists the layer '{name}' in `layer_names` but has no group "
+            "for it: the file is incomplete or corrupted."
         )
-    layer_group = group[name]
     weight_names = h5_utils.read_name_list(layer_group, "weight_names")
     arrays = [h5_utils.read_dataset(layer_group, w, where=f" of layer '{name}'") for w in weight_names]
     return weight_names, arrays
@@ -86,14 +186,16 @@ def read_layer_group(group, name):
 
 def weights_root(file):
     """The group holding `layer_names`: the file root (weights-only file) or `model_weights` (full model)."""
-    if "layer_names" not in file.attrs and "layer_names0" not in file.attrs and "model_weights" in file:
-        return file["model_weights"]
+    if not h5_utils.has_attr(file, "layer_names") and not h5_utils.has_attr(file, "layer_names0"):
+        group = h5_utils.child(file, "model_weights", "group")
+        if group is not None:
+            return group
     return file
 
 
 def is_legacy_weights_file(file):
     root = weights_root(file)
-    return "layer_names" in root.attrs or "layer_names0" in root.attrs
+    return h5_utils.has_attr(root, "layer_names") or h5_utils.has_attr(root, "layer_names0")
 
 
 class _Assignments:
@@ -106,16 +208,8 @@ class _Assignments:
         self.pairs.append((variable, array))
 
     def apply(self):
-        with torch.no_grad():
-            for variable, array in self.pairs:
-                value = torch.as_tensor(np.asarray(array, dtype=_numpy_dtype(variable)))
-                variable.copy_(value.to(variable.device))
-
-
-def _numpy_dtype(variable):
-    if variable.dtype == torch.bfloat16:
-        return np.float32
-    return torch.empty((), dtype=variable.dtype).numpy().dtype
+        for variable, array in self.pairs:
+            stores.assign(variable, array)
 
 
 def _describe(variable):
@@ -135,16 +229,27 @@ def _check_pairs(assignments, variables, arrays, where, skip_mismatch):
                               f"with shape {received}", stacklevel=4)
                 continue
             raise ValueError(message)
+        stores.check_assignable(variable, array, where)
         assignments.add(variable, array)
 
 
 def load_model_weights(group, model, skip_mismatch=False, by_name=False):
-    """Load the legacy layout in `group` into `model` (by position, or by layer name)."""
+    """Load the legacy layout in `group` into `model` (by position, or by layer name), then the state that
+    `__keras_state__` holds; all checked first, nothing changed if anything fails."""
     if by_name:
         assignments = _plan_by_name(group, model, skip_mismatch)
     else:
         assignments = _plan_by_order(group, model, skip_mismatch)
-    assignments.apply()
+    entries, assets = read_extra_state(group, model, h5_utils.file_name(group))
+    try:
+        undo = rollback.Rollback()
+        if entries and any(not e.prechecked for e in entries):
+            for variable, _ in assignments.pairs:
+                undo.take(variable, python_state=False)
+        saveable_walk.apply(entries, skip_mismatch=skip_mismatch, before=assignments.apply, undo=undo)
+    finally:
+        if assets is not None:
+            assets.close()
     _refresh(model)
 
 
@@ -156,7 +261,7 @@ def _refresh(model):
 
 def _file_layer_names(group):
     names = h5_utils.read_name_list(group, "layer_names")
-    if not names and "layer_names" not in group.attrs and "layer_names0" not in group.attrs:
+    if not names and not h5_utils.has_attr(group, "layer_names") and not h5_utils.has_attr(group, "layer_names0"):
         raise ValueError(
             "This HDF5 file has no `layer_names` attribute: it is not a Keras weights file in the legacy "
             "layout. Keras 3 `.weights.h5` files must be named `*.weights.h5`."
@@ -228,7 +333,7 @@ def _plan_by_name(group, model, skip_mismatch):
 
 
 def _plan_top_level(group, model, assignments, skip_mismatch):
-    if "top_level_model_weights" not in group:
+    if not h5_utils.contains(group, "top_level_model_weights"):
         return
     variables = _top_level_weights(model)
     _, arrays = read_layer_group(group, "top_level_model_weights")

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from torchkeras.saving import h5_utils
+from torchkeras.saving import stores
 
 _ITERATION_NAMES = ("iteration", "iter", "iterations")
 _LR_NAMES = ("learning_rate", "lr")
@@ -47,9 +48,9 @@ def write_optimizer_weights(file, optimizer):
 
 def read_optimizer_weights(file):
     """`[(name, array), ...]` from `file["optimizer_weights"]` (empty if absent)."""
-    if "optimizer_weights" not in file:
+    group = h5_utils.child(file, "optimizer_weights", "group")
+    if group is None:
         return []
-    group = file["optimizer_weights"]
     names = h5_utils.read_name_list(group, "weight_names")
     return [(name, h5_utils.read_dataset(group, name, where=" of the optimizer")) for name in names]
 
@@ -137,14 +138,20 @@ def restore(optimizer, entries, trainable_weights):
             stacklevel=3,
         )
         return False
+    for (name, value), variable in zip(slots, targets):
+        stores.check_assignable(variable, value, f"optimizer '{optimizer.name}'")
+    lr_variable = getattr(optimizer, "_learning_rate", None)
+    for value in (iteration, learning_rate):
+        if value is not None and np.asarray(value).dtype.kind not in ("b", "i", "u", "f"):
+            raise ValueError(f"The saved optimizer state holds a {np.asarray(value).dtype} value where a number "
+                             "is expected: the file is damaged.")
+    for (_, value), variable in zip(slots, targets):
+        stores.assign(variable, value)
     with torch.no_grad():
-        for (_, value), variable in zip(slots, targets):
-            variable.copy_(torch.as_tensor(np.asarray(value)).to(dtype=variable.dtype, device=variable.device))
         if iteration is not None:
-            optimizer._iterations.copy_(torch.as_tensor(np.asarray(iteration)).to(optimizer._iterations.dtype))
-        lr_variable = getattr(optimizer, "_learning_rate", None)
+            optimizer._iterations.copy_(torch.as_tensor(stores.assignable(iteration)).to(optimizer._iterations.dtype))
         if learning_rate is not None and isinstance(lr_variable, torch.Tensor) and lr_variable.dim() == 0:
-            lr_variable.copy_(torch.as_tensor(np.asarray(learning_rate)).to(lr_variable.dtype))
+            lr_variable.copy_(torch.as_tensor(stores.assignable(learning_rate)).to(lr_variable.dtype))
     if learning_rate is not None and getattr(optimizer, "built", False):
         group = optimizer.param_groups[0]
         lr_variable = getattr(optimizer, "_learning_rate", None)

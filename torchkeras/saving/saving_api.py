@@ -121,6 +121,18 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
     )
 
 
+@contextlib.contextmanager
+def naming_file(filepath):
+    """Errors raised while loading `filepath` name it (prefixed when their message doesn't already)."""
+    try:
+        yield
+    except (ValueError, TypeError) as e:
+        path = str(getattr(filepath, "filename", filepath))
+        if len(e.args) == 1 and isinstance(e.args[0], str) and path not in e.args[0]:
+            e.args = (f"Error while loading {path}: {e.args[0]}",)
+        raise
+
+
 @keras_export("keras.saving.load_model", "keras.models.load_model")
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved as `.keras` or legacy `.h5` (by torchkeras, Keras 3 or Keras 2).
@@ -136,7 +148,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     from torchkeras.saving import keras_archive, legacy_h5
 
     register_builtins()
-    with _safe_mode(safe_mode):
+    with _safe_mode(safe_mode), naming_file(filepath):
         if _is_h5py_file(filepath):
             return legacy_h5.load_model(filepath, custom_objects=custom_objects, compile=compile)
         filepath = _path(filepath)
@@ -215,10 +227,15 @@ def save_weights(model, filepath, overwrite=True, **kwargs):
 def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
     """Load weights into `model` from `*.weights.h5`, a legacy `*.h5`, a `.keras` archive or sharded
     `*.weights.json`. `by_name=True` (legacy `.h5` only) matches layers by name instead of position."""
-    from torchkeras.saving import keras_archive, legacy_weights, sharded_weights, weights_h5
-
     if kwargs:
         raise ValueError(f"Invalid keyword arguments: {kwargs}")
+    with naming_file(filepath):
+        _load_weights(model, filepath, skip_mismatch, by_name)
+
+
+def _load_weights(model, filepath, skip_mismatch, by_name):
+    from torchkeras.saving import keras_archive, legacy_weights, sharded_weights, weights_h5
+
     if _is_h5py_file(filepath):
         legacy_weights.load_model_weights(legacy_weights.weights_root(filepath), model,
                                           skip_mismatch=skip_mismatch, by_name=by_name)

@@ -427,6 +427,9 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, module
         return {k: deserialize_keras_object(v, custom_objects, safe_mode, module_objects, namespaces)
                 for k, v in config.items()}
     class_name = config["class_name"]
+    if not isinstance(class_name, str):
+        raise TypeError(f"Could not parse config: `class_name` must be a string, but received {class_name!r} "
+                        f"(of type {type(class_name).__name__}). Full object config: {config}")
     if class_name.startswith("__") and class_name.endswith("__") and class_name != "__keras_tensor__":
         return _special(config, safe_mode)
     inner = config.get("config", {})
@@ -460,6 +463,13 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, module
     with CustomObjectScope(custom_objects or {}), SafeModeScope(safe_mode):
         if not hasattr(cls, "from_config"):
             raise TypeError(f"Unable to reconstruct an instance of '{class_name}': it has no `from_config()`.")
+        if inspect.isclass(cls) and hasattr(cls, "build") and inner is not None and \
+                not isinstance(inner, (dict, list)):
+            raise TypeError(f"Could not parse the config of '{class_name}': its `config` must be a dict, but "
+                            f"received {inner!r}.")
+        from torchkeras.saving import config_checks
+
+        config_checks.check_layer_arguments(cls, inner)
         obj = cls.from_config(inner if isinstance(inner, dict) else {"value": inner})
         build_config = config.get("build_config")
         if build_config and hasattr(obj, "build_from_config") and not getattr(obj, "built", True):

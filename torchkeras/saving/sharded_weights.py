@@ -10,7 +10,9 @@ import os
 
 from torchkeras.saving import atomic
 from torchkeras.saving import h5_utils
+from torchkeras.saving import limits
 from torchkeras.saving import saveable_walk
+from torchkeras.saving import stores
 from torchkeras.saving import weights_h5
 
 
@@ -27,36 +29,30 @@ def save_weights(model, filepath, max_shard_size=5.0):
     limit = float(max_shard_size) * 1024**3
     directory = os.path.dirname(os.path.abspath(filepath))
     base = _base_name(filepath)
-    shards = []  # [[(vars_path, name, {key: array})]]
+    shards = []  # [[(object path, name, store)]]
     sizes = []
-    total = 0
-    for path, obj in saveable_walk.walk(model):
-        for sub, variables in saveable_walk.own_variables(obj).items():
-            items = variables.items() if isinstance(variables, dict) else \
-                ((str(i), v) for i, v in enumerate(variables))
-            arrays = {k: weights_h5._to_numpy(v) for k, v in items}
-            size = sum(a.nbytes for a in arrays.values())
-            total += size
-            if not shards or (sizes[-1] + size > limit and sizes[-1] > 0):
-                shards.append([])
-                sizes.append(0)
-            shards[-1].append((weights_h5._vars_path(path, sub), getattr(obj, "name", None) if not sub else None,
-                               arrays))
-            sizes[-1] += size
+    total = [0]
+
+    def collect(path, name, store):
+        size = sum(a.nbytes for a in store.values())
+        total[0] += size
+        if not shards or (sizes[-1] + size > limit and sizes[-1] > 0):
+            shards.append([])
+            sizes.append(0)
+        shards[-1].append((path, name, store))
+        sizes[-1] += size
+
+    saveable_walk.save_state(model, collect)
     weight_map = {}
     for index, entries in enumerate(shards):
         filename = f"{base}_{index:05}.weights.h5"
         with atomic.atomic_write(os.path.join(directory, filename)) as tmp:
             with h5py.File(tmp, mode="w") as f:
-                for vars_path, name, arrays in entries:
-                    group = f.require_group(vars_path)
-                    if isinstance(name, str):
-                        group.attrs["name"] = name
-                    for key, value in arrays.items():
-                        h5_utils.write_dataset(group, key, value)
-        for vars_path, _, _ in entries:
-            weight_map["/" + vars_path] = filename
-    index_json = json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}, indent=4)
+                for path, name, store in entries:
+                    weights_h5.write_store(f, path, name, store)
+        for path, _, _ in entries:
+            weight_map["/" + weights_h5.vars_path(path)] = filename
+    index_json = json.dumps({"metadata": {"total_size": total[0]}, "weight_map": weight_map}, indent=4)
     with atomic.atomic_write(filepath) as tmp:
         with open(tmp, "w") as f:
             f.write(index_json)
@@ -67,15 +63,24 @@ class ShardedSource:
 
     def __init__(self, filepath):
         self.directory = os.path.dirname(os.path.abspath(filepath))
+        self.filepath = filepath
         try:
-            with open(filepath) as f:
-                self.index = json.load(f)
+            with open(filepath, "rb") as f:
+                text = f.read(limits.MAX_CONFIG_BYTES + 1)
         except FileNotFoundError:
             raise FileNotFoundError(f"No file or directory found at {filepath}") from None
-        except ValueError as e:
-            raise ValueError(f"The sharded weights index at {filepath} is not valid JSON: {e}") from None
-        if "weight_map" not in self.index:
-            raise ValueError(f"The sharded weights index at {filepath} has no `weight_map`.")
+        self.index = limits.parse_json(text, f"The sharded weights index at {filepath}")
+        weight_map = self.index.get("weight_map") if isinstance(self.index, dict) else None
+        if not isinstance(weight_map, dict):
+            raise ValueError(f"The sharded weights index at {filepath} has no `weight_map` dict: it is not a "
+                             "Keras sharded weights index.")
+        for key, value in weight_map.items():
+            names = value if isinstance(value, list) else [value]
+            for name in names:
+                if not isinstance(name, str) or os.path.basename(name) != name or name in ("", ".", ".."):
+                    raise ValueError(
+                        f"Not allowed: the sharded weights index at {filepath} maps '{key}' to {name!r}, which is "
+                        "not a file name beside the index (shards must sit in the index's directory).")
         self.files = {}
 
     def _file(self, filename):
@@ -84,24 +89,28 @@ class ShardedSource:
             self.files[filename] = h5_utils.open_for_reading(path)
         return self.files[filename]
 
-    def _filenames(self, vars_path):
-        value = self.index["weight_map"].get("/" + vars_path)
+    def _filenames(self, path):
+        weight_map = self.index["weight_map"]
+        value = weight_map.get("/" + weights_h5.vars_path(path))
+        if value is None and path:
+            value = weight_map.get("/" + path)
         if value is None:
             return []
         return value if isinstance(value, list) else [value]
 
-    def has(self, vars_path):
-        return bool(self._filenames(vars_path))
+    def has(self, path):
+        return bool(self._filenames(path))
 
-    def read_vars(self, vars_path):
+    def read_vars(self, path):
+        filenames = self._filenames(path)
+        if not filenames:
+            return None
         merged = {}
-        for filename in self._filenames(vars_path):
-            group = weights_h5._lookup(self._file(filename), vars_path)
+        for filename in filenames:
+            group = weights_h5.lookup(self._file(filename), weights_h5.vars_path(path))
             if group is not None:
-                merged.update(weights_h5._read_vars(group, where=f" at '{vars_path}' in {filename}"))
-        if all(k.isdigit() for k in merged):
-            merged = {k: merged[k] for k in sorted(merged, key=int)}
-        return merged
+                merged.update(weights_h5.read_vars(group, where=f" at '{weights_h5.vars_path(path)}' in {filename}"))
+        return {k: merged[k] for k in stores.sorted_keys(list(merged))}
 
     def close(self):
         for f in self.files.values():

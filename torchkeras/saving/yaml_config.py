@@ -21,4 +21,7 @@ def model_to_yaml(model, **kwargs):
 
 
 def load(yaml_string):
-    return _yaml().safe_load(yaml_string)
+    """Parse YAML with PyYAML's safe loader, refusing alias bombs and deep nesting (see `limits`)."""
+    from torchkeras.saving import limits
+
+    return limits.parse_yaml(yaml_string)

@@ -77,6 +77,38 @@ class TorchModuleWrapper(Layer):
             return self._output_shape
         return Layer.output_shape.fget(self)
 
+    def save_own_variables(self, store):
+        """Saves model's state from `state_dict`, keyed like it (`model.parameters` excludes some of the
+        module's state, like `BatchNorm`'s mean and variance)."""
+        for key, value in self.module.state_dict().items():
+            store[key] = value
+
+    def _check_load_own_variables(self, store):
+        """Raise unless `store` holds exactly the module's `state_dict()` keys, with matching shapes and
+        numeric dtypes."""
+        from torchkeras.saving import stores as stores_lib
+
+        state = self.module.state_dict(keep_vars=True)
+        saved = [k.decode() if isinstance(k, bytes) else k for k in store.keys()]
+        if set(saved) != set(state):
+            raise ValueError(
+                f"Layer '{self.name}' (a TorchModuleWrapper) expected the state_dict keys {sorted(state)}, but the "
+                f"weights file holds {sorted(saved)}."
+            )
+        for key, tensor in state.items():
+            stores_lib.check_assignable(tensor, store[key], f"layer '{self.name}' (state_dict key '{key}')")
+
+    def load_own_variables(self, store):
+        """Loads model's state via `state_dict`."""
+        from torchkeras.saving import stores as stores_lib
+
+        self._check_load_own_variables(store)
+        state = {}
+        for key in store.keys():
+            name = key.decode() if isinstance(key, bytes) else key
+            state[name] = torch.as_tensor(stores_lib.assignable(store[key]))
+        self.module.load_state_dict(state)
+
     def get_config(self):
         """The layer config with the module pickled by `torch.save` (base64), as Keras 3 writes it."""
         buffer = io.BytesIO()

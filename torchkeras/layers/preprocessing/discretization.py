@@ -128,7 +128,16 @@ class Discretization(Layer):
     def save_own_variables(self, store):
         """Nothing to save: the bin boundaries are part of the config."""
 
+    def _check_load_own_variables(self, store):
+        """Nothing is expected; one numeric array is the summary older Keras versions saved."""
+        if len(store) > 1:
+            raise ValueError(f"Layer '{self.name}' expected at most 1 saved variable (a legacy summary), but "
+                             f"the file holds {len(store)}: {list(store.keys())}.")
+        if len(store) == 1 and np.asarray(store[list(store.keys())[0]]).dtype.kind not in ("i", "u", "f"):
+            raise ValueError(f"Layer '{self.name}' found a saved summary that is not numeric.")
+
     def load_own_variables(self, store):
+        self._check_load_own_variables(store)
         if len(store) == 1:
-            self.summary = store["0"]
+            self.summary = store[list(store.keys())[0]]
 

@@ -389,12 +389,24 @@ class IndexLookup(Layer):
         return config_
 
     def save_own_variables(self, store):
+        """Save the idf weights (`"tf_idf"` mode); the vocabulary is an asset (`save_assets`)."""
         if self.output_mode == "tf_idf" and self._idf is not None:
             store["idf_weights"] = np.asarray(self._idf)
 
+    def _check_load_own_variables(self, store):
+        """Raise unless the saved idf weights (if any) are a 1-D array of real numbers."""
+        if self.output_mode != "tf_idf" or "idf_weights" not in store:
+            return
+        idf = np.asarray(store["idf_weights"])
+        if idf.ndim != 1 or idf.dtype.kind not in ("b", "i", "u", "f"):
+            raise ValueError(f"Layer '{self.name}' expected its saved `idf_weights` to be a 1-D array of numbers, "
+                             f"but the file holds {idf.dtype} values of shape {idf.shape}.")
+
     def load_own_variables(self, store):
+        """Load the idf weights written by `save_own_variables`."""
+        self._check_load_own_variables(store)
         if self.output_mode == "tf_idf" and "idf_weights" in store:
-            self._idf = np.asarray(store["idf_weights"])
+            self._idf = np.asarray(store["idf_weights"]).astype(config.floatx())
 
     def save_assets(self, dir_path):
         """Write the vocabulary to `dir_path/vocabulary.txt` (one token a line), like Keras."""

@@ -253,6 +253,9 @@ class TextVectorization(Layer):
     def save_own_variables(self, store):
         self._lookup_layer.save_own_variables(store)
 
+    def _check_load_own_variables(self, store):
+        self._lookup_layer._check_load_own_variables(store)
+
     def load_own_variables(self, store):
         self._lookup_layer.load_own_variables(store)
 
