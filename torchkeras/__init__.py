@@ -8,7 +8,7 @@ import importlib
 from torchkeras.version import __version__
 
 _SUBMODULES = (
-    "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets", "distribute",
+    "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets", "distribute", "distribution",
     "dtype_policies",
     "export", "initializers", "layers", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers",
     "preprocessing", "random", "regularizers", "saving", "trainers", "tree", "utils", "wrappers",
