@@ -122,7 +122,7 @@ def local(v):
 
 
 def placements(v):
-    return [str(p) for p in v.placements] if hasattr(v, "placements") else None
+    return [repr(p) for p in v.placements] if hasattr(v, "placements") else None
 
 
 def holdings(variables):
@@ -161,13 +161,20 @@ def record(out, name, model, history=None, extra=None):
 
 
 def train(out, name, kind, distribution, how="arrays", save=False):
-    """Train `kind` under `distribution` (None: one process) and record it."""
+    """Train `kind` under `distribution` (None: one process) and record it. With `save`, checkpoint callbacks
+    run too (their saves are collective when the weights are sharded) and the model is saved at the end."""
     kd.set_distribution(distribution)
     try:
         model = build(kind)
         x, y = data(kind)
+        callbacks = []
+        if save:
+            callbacks = [keras.callbacks.ModelCheckpoint(os.path.join(out, f"{name}.ckpt.weights.h5"),
+                                                         save_weights_only=True),
+                         keras.callbacks.BackupAndRestore(os.path.join(out, f"{name}.backup"))]
         if how == "arrays":
-            history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=EPOCHS, shuffle=False, verbose=0)
+            history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=EPOCHS, shuffle=False, verbose=0,
+                                callbacks=callbacks)
         elif how == "pydataset":
             history = model.fit(Batches(x, y, GLOBAL_BATCH), epochs=EPOCHS, shuffle=False, verbose=0)
         else:  # a DataLoader: per-process batches, GLOBAL_BATCH in all

@@ -126,7 +126,7 @@ def initialize(job_addresses=None, num_processes=None, process_id=None):
                 f"`process_id` must be in [0, {info['world_size'] - 1}]. Received: process_id={info['rank']}"
             )
         export_env(info)
-    return distributed.initialize()
+    distributed.initialize()
 
 
 def num_processes():

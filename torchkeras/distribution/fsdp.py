@@ -18,7 +18,7 @@ import torch.distributed as dist
 from torch.distributed.tensor import DTensor, Shard
 
 from torchkeras.backend import symbolic
-from torchkeras.backend.structure import bump_structure_version
+from torchkeras.backend.structure import bump_structure_version, structure_version
 from torchkeras.distribution import sharded_variable
 
 
@@ -31,7 +31,9 @@ def prepare(model, distribution):
                 f"The model '{model.name}' was already sharded for another distribution ({state['distribution']}). "
                 "Create the model again under the new distribution."
             )
-        _check_unchanged(model, state)
+        if state["version"] != structure_version():
+            _check_unchanged(model, state)
+            state["version"] = structure_version()
         return
     variables = model.variables
     missing = [v.path for v in variables if getattr(v, "_layout", None) is None]
@@ -54,9 +56,9 @@ def prepare(model, distribution):
     if mesh.size() > 1:
         for module in _groups(model) + [model]:
             _shard(model, module, mesh, distribution)
-    model.__dict__["_keras_fsdp"] = {"distribution": distribution,
-                                     "variables": frozenset(id(v) for v in model.variables)}
     bump_structure_version()
+    model.__dict__["_keras_fsdp"] = {"distribution": distribution, "version": structure_version(),
+                                     "variables": frozenset(id(v) for v in model.variables)}
 
 
 def is_prepared(model):

@@ -8,6 +8,7 @@ gathers the shards: a collective that every process must call. Writing a whole v
 no communication.
 """
 import copy
+import logging
 
 import numpy as np
 import torch
@@ -39,8 +40,14 @@ class ShardedVariable(DTensor, Variable):
         gathered = self.__dict__.get("_gathered")
         if gathered is not None:
             return gathered
-        with torch.no_grad():
-            return DTensor.full_tensor(self)
+        logger = logging.getLogger("torch.distributed.tensor._redistribute")
+        level = logger.level
+        logger.setLevel(logging.ERROR)  # not the advice on merging FSDP+TP all-gathers, once per variable
+        try:
+            with torch.no_grad():
+                return DTensor.full_tensor(self)
+        finally:
+            logger.setLevel(level)
 
     def local_slice(self, value):
         """This process's shard of the whole value `value` (a plain tensor of the variable's shape)."""
