@@ -84,13 +84,22 @@ class Batches(keras.utils.PyDataset):
         return self.x[s], self.y[s]
 
 
-def build(kind):
+OPTIMIZERS = {
+    "adam": lambda: keras.optimizers.Adam(0.01),
+    "sgd": lambda: keras.optimizers.SGD(0.05, momentum=0.9),
+    # weight decay and clipping over a mix of whole and sharded variables
+    "adamw_clip": lambda: keras.optimizers.AdamW(0.01, weight_decay=0.05, global_clipnorm=0.5),
+    "sgd_clip": lambda: keras.optimizers.SGD(0.05, momentum=0.9, clipnorm=0.3),
+}
+
+
+def build(kind, optimizer=None):
     keras.utils.set_random_seed(1)
     model = MODELS[kind][0]()
     # Adam, except for the attention block: its key bias has no effect on the loss (softmax is invariant to
     # it), so its gradient is rounding noise that Adam would scale up to full-size steps.
-    optimizer = keras.optimizers.SGD(0.05, momentum=0.9) if kind == "mha" else keras.optimizers.Adam(0.01)
-    model.compile(optimizer=optimizer, loss="mse", metrics=["mae"])
+    optimizer = optimizer or ("sgd" if kind == "mha" else "adam")
+    model.compile(optimizer=OPTIMIZERS[optimizer](), loss="mse", metrics=["mae"])
     return model
 
 
@@ -160,12 +169,12 @@ def record(out, name, model, history=None, extra=None):
         json.dump(info, f)
 
 
-def train(out, name, kind, distribution, how="arrays", save=False):
+def train(out, name, kind, distribution, how="arrays", save=False, optimizer=None):
     """Train `kind` under `distribution` (None: one process) and record it. With `save`, checkpoint callbacks
     run too (their saves are collective when the weights are sharded) and the model is saved at the end."""
     kd.set_distribution(distribution)
     try:
-        model = build(kind)
+        model = build(kind, optimizer)
         x, y = data(kind)
         callbacks = []
         if save:
@@ -255,6 +264,8 @@ def two(out, reference):
         train(out, f"fsdp_{kind}", kind, model_parallel(kind, (2,)), save=kind == "mlp")
     train(out, "dp_mlp_pydataset", "mlp", data_parallel(), how="pydataset")
     train(out, "dp_mlp_loader", "mlp", data_parallel(), how="loader")
+    for optimizer in ("adamw_clip", "sgd_clip"):  # tensor parallel only: whole and sharded variables mixed
+        train(out, f"tp_mlp_{optimizer}", "mlp", model_parallel("mlp", (1, 2)), optimizer=optimizer)
     load(out, "load_fsdp_mlp", "mlp", model_parallel("mlp", (2,)), reference)
     errors(out)
 
@@ -274,6 +285,8 @@ def one(out):
     for kind in ("mlp", "conv", "mha", "lstm"):
         train(out, f"ref_{kind}", kind, None, save=kind in ("mlp", "mha"))
     train(out, "ref_mlp_pydataset", "mlp", None, how="pydataset")
+    for optimizer in ("adamw_clip", "sgd_clip"):
+        train(out, f"ref_mlp_{optimizer}", "mlp", None, optimizer=optimizer)
     train(out, "ref_mlp_loader", "mlp", None, how="loader")
 
 

@@ -136,6 +136,15 @@ def test_fully_sharded_ranks_hold_half(runs, kind):
     assert all(e["placements"] == ["Shard(dim=0)"] for e in entries)
 
 
+@pytest.mark.parametrize("optimizer", ["adamw_clip", "sgd_clip"])
+def test_tensor_parallel_optimizers_with_decay_and_clipping(runs, optimizer):
+    """A (1, 2) mesh: tensor parallelism only, so whole and sharded variables update side by side."""
+    check_training(runs, 2, f"tp_mlp_{optimizer}", f"ref_mlp_{optimizer}")
+    entries = {e["path"].split("/", 1)[1]: e for e in info(runs[2] / f"tp_mlp_{optimizer}.rank0.json")["weights"]}
+    assert entries["up/kernel"]["placements"] == ["Shard(dim=1)"] and entries["head/kernel"]["placements"] is None
+    check_holdings(runs, 2, f"tp_mlp_{optimizer}", "slots")
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_model_parallel_2x2_matches_one_process(runs, kind):
     check_training(runs, 4, f"mp_{kind}", f"ref_{kind}")

@@ -431,3 +431,15 @@ def whole(value):
     if is_dtensor(value):
         return value.full_tensor()
     return value
+
+
+def scale(value, factor):
+    """`value * factor` for a plain 0-dim tensor `factor`, also when `value` is a DTensor."""
+    if is_dtensor(value):
+        from torch.distributed.tensor import DTensor, Replicate
+
+        mesh = value.device_mesh
+        factor = DTensor.from_local(factor.to(device=value.to_local().device, dtype=value.dtype), mesh,
+                                    [Replicate()] * mesh.ndim, run_check=False)
+        return value * factor
+    return value * factor.to(device=value.device, dtype=value.dtype)

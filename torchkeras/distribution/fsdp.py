@@ -13,6 +13,8 @@ variable (a `ShardedVariable` with the same name, path and attributes), so `laye
 the optimizer and saving all see it. Non-trainable state (BatchNormalization's moving statistics), scalar
 and integer weights stay whole on every process.
 """
+import warnings
+
 import torch
 import torch.distributed as dist
 from torch.distributed.tensor import DTensor, Shard
@@ -51,6 +53,9 @@ def prepare(model, distribution):
             f"batch axis. Let `fit` build it (or call `model.compile(...)` on the built model before "
             "`optimizer.build(...)`)."
         )
+    # FSDP warns when a module returns a view, because an in-place op on it would skip its backward hook.
+    # torchkeras layers and models never modify their outputs in place.
+    warnings.filterwarnings("ignore", message=r"FSDP2-wrapped module \(.*\) returned a view tensor")
     _synchronize(model, distribution)
     mesh = distribution.batch_mesh()
     if mesh.size() > 1:
