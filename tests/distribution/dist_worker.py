@@ -192,7 +192,10 @@ def train(out, name, kind, distribution, how="arrays", save=False, optimizer=Non
             loader = torch.utils.data.DataLoader(dataset, batch_size=GLOBAL_BATCH // shards, shuffle=False)
             history = model.fit(loader, epochs=EPOCHS, verbose=0)
         evaluation = model.evaluate(x, y, batch_size=GLOBAL_BATCH, verbose=0, return_dict=True)
-        record(out, name, model, history.history, {"evaluate": evaluation})
+        # 21 samples: shards of 11 and 10 samples (or 6 and 5), each sample counted once
+        uneven = model.evaluate(x[:21], y[:21], batch_size=GLOBAL_BATCH, verbose=0, return_dict=True)
+        record(out, name, model, history.history, {"evaluate": evaluation, "evaluate_uneven": uneven,
+                                                   "count_params": model.count_params()})
         if save:
             model.save_weights(os.path.join(out, f"{name}.weights.h5"))
             model.save(os.path.join(out, f"{name}.keras"))

@@ -83,6 +83,8 @@ def check_training(runs, n, name, reference):
         for key, values in ref_info["history"].items():
             assert record["history"][key] == pytest.approx(values, rel=1e-5, abs=1e-6)
         assert record["evaluate"] == pytest.approx(ref_info["evaluate"], rel=1e-5, abs=1e-6)
+        assert record["evaluate_uneven"] == pytest.approx(ref_info["evaluate_uneven"], rel=1e-5, abs=1e-6)
+        assert record["count_params"] == ref_info["count_params"]
 
 
 def replication(entry, n):

@@ -264,7 +264,9 @@ def shard_adapter(adapter, global_batch=False, pad=True):
     if count <= 1:
         return adapter
     if isinstance(adapter, ArrayDataAdapter):
-        return ShardedArrayAdapter(adapter, index, count, _state["seed"] or 0, pad=pad)
+        current = _model_parallel()
+        collective = current is not None and current.num_model_replicas > 1
+        return ShardedArrayAdapter(adapter, index, count, _state["seed"] or 0, pad=pad, even_batches=collective)
     if isinstance(adapter, TorchDataLoaderAdapter):
         return _shard_loader_adapter(adapter, global_batch)
     if isinstance(adapter, PyDatasetAdapter):
@@ -283,9 +285,10 @@ class ShardedArrayAdapter:
     """This process's share of an `ArrayDataAdapter`: DistributedSampler's split of the sample indices,
     batched with the per-process batch size `ceil(batch_size / world_size)`. With `pad`, the indices are
     padded (wrapping around) to a multiple of the number of processes, so that every shard has the same
-    size."""
+    size. With `even_batches` (unpadded evaluation of a model sharded along the batch axis, whose forward
+    passes are collectives), every shard splits its samples into the same number of batches."""
 
-    def __init__(self, adapter, rank, world_size, seed, pad=True):
+    def __init__(self, adapter, rank, world_size, seed, pad=True, even_batches=False):
         self.base = adapter
         self.rank = rank
         self.world_size = world_size
@@ -304,6 +307,15 @@ class ShardedArrayAdapter:
         n = adapter.num_samples
         self.num_samples = math.ceil(n / world_size) if pad else len(range(rank, n, world_size))
         self.num_batches = math.ceil(self.num_samples / self.batch_size) if self.num_samples else 0
+        self.even_batches = even_batches and not pad
+        if self.even_batches:
+            self.num_batches = math.ceil(math.ceil(n / world_size) / self.batch_size)
+            if self.num_samples < self.num_batches:
+                raise ValueError(
+                    f"Distributed evaluation: {n} samples cannot be split into {self.num_batches} batches on each of "
+                    f"the {world_size} data shards (the model is sharded, so every shard must run as many batches "
+                    "as the others). Evaluate on more samples or with a smaller batch size."
+                )
         self.shuffle = adapter.shuffle
 
     def local_indices(self):
@@ -327,6 +339,10 @@ class ShardedArrayAdapter:
         if first is not None and first.device != indices.device:
             indices = indices.to(first.device)
         bs = self.batch_size
+        if self.even_batches:
+            for index in torch.tensor_split(indices, self.num_batches):
+                yield self.base._pack([self.base._take(a, None, None, index) for a in self.base._flat])
+            return
         for start in range(0, self.num_samples, bs):
             index = indices[start:start + bs]
             if self.shuffle == "batch":
