@@ -260,6 +260,23 @@ def errors(out):
         json.dump(messages, f)
 
 
+def variables(out):
+    """`keras.Variable(..., layout=...)`, its Keras surface, and `distribute_tensor`, on a (2,) mesh."""
+    mesh = kd.DeviceMesh((2,), ["batch"], kd.list_devices())
+    value = np.arange(12, dtype="float32").reshape(4, 3)
+    v = keras.Variable(value, name="standalone", layout=kd.TensorLayout(("batch", None), mesh))
+    record = {"type": type(v).__name__, "is_variable": isinstance(v, keras.Variable), "path": v.path,
+              "local": list(v.local_value.shape), "whole": v.numpy().tolist()}
+    v.assign(value * 2)
+    record["assigned"] = np.asarray(v).tolist()
+    v.assign_add(np.ones((4, 3), "float32"))
+    record["added"] = v.numpy().tolist()
+    d = kd.distribute_tensor(torch.tensor(value), kd.TensorLayout((None, "batch"), mesh))
+    record["distributed"] = [list(d.to_local().shape), d.full_tensor().tolist()]
+    with open(os.path.join(out, f"variables.rank{rank()}.json"), "w") as f:
+        json.dump(record, f)
+
+
 # --- suites ----------------------------------------------------------------------------------------------
 def two(out, reference):
     for kind in ("mlp", "conv", "mha", "lstm"):
@@ -270,6 +287,7 @@ def two(out, reference):
     for optimizer in ("adamw_clip", "sgd_clip"):  # tensor parallel only: whole and sharded variables mixed
         train(out, f"tp_mlp_{optimizer}", "mlp", model_parallel("mlp", (1, 2)), optimizer=optimizer)
     load(out, "load_fsdp_mlp", "mlp", model_parallel("mlp", (2,)), reference)
+    variables(out)
     errors(out)
 
 

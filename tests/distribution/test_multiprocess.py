@@ -223,3 +223,17 @@ def test_errors_say_what_is_wrong(runs):
     assert "convolution" in four["convolution"]
     for n in (2, 4):  # every process raised the same errors
         assert all(info(p) == info(runs[n] / "errors.rank0.json") for p in ranks(runs, n, "errors", "json"))
+
+
+def test_variables_with_a_layout_and_distribute_tensor(runs):
+    value = np.arange(12, dtype="float32").reshape(4, 3)
+    for r, path in enumerate(ranks(runs, 2, "variables", "json")):
+        record = info(path)
+        assert record["type"] == "ShardedVariable" and record["is_variable"] and record["path"] == "standalone"
+        assert record["local"] == [2, 3]  # each process holds half of the rows
+        np.testing.assert_array_equal(record["whole"], value)
+        np.testing.assert_array_equal(record["assigned"], value * 2)  # assign keeps each process's shard
+        np.testing.assert_array_equal(record["added"], value * 2 + 1)
+        shape, whole = record["distributed"]
+        assert shape == [4, 2 - r]  # 3 columns over 2 processes: 2 and 1
+        np.testing.assert_array_equal(whole, value)

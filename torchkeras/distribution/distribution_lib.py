@@ -443,3 +443,17 @@ def scale(value, factor):
                                     [Replicate()] * mesh.ndim, run_check=False)
         return value * factor
     return value * factor.to(device=value.device, dtype=value.dtype)
+
+
+def variable_with_layout(variable, layout):
+    """`keras.Variable(..., layout=...)`: the variable split over the layout's mesh (itself on one process)."""
+    if not isinstance(layout, TensorLayout):
+        raise ValueError(f"`layout` must be a `keras.distribution.TensorLayout`. Received: layout={layout!r}")
+    if devices.num_processes() <= 1:
+        return variable
+    from torchkeras.distribution import sharded_variable
+
+    if layout.device_mesh is None:
+        raise ValueError("Cannot create sharding when device mesh is not set for TensorLayout.")
+    mesh, placements = layout.backend_layout
+    return sharded_variable.from_full(variable, mesh, placements)

@@ -1,11 +1,14 @@
 """Tensor parallelism along the model axes of a `ModelParallel` mesh, on DTensor.
 
-A layer with a weight that its layout splits along a model axis becomes a tensor-parallel layer: all its
-weights are DTensors on the model sub-mesh (split as their layouts say, replicated otherwise). Around its
-`forward`, torch forward hooks turn its tensor inputs into replicated DTensors and its DTensor outputs back
-into whole plain tensors, so DTensor's sharding propagation runs the layer's own `call` in parallel (a
-column-split Dense computes its share of the units and all-gathers them; a row-split one all-reduces partial
-sums) and the layers around it see ordinary tensors. Autograd runs backwards through the same DTensor ops.
+A weight whose layout names a model axis is created as a DTensor split along it. The layer that computes with
+it runs tensor parallel: the outermost layer being built below the innermost model (a Dense for its kernel; a
+MultiHeadAttention for the kernel of its `query` projection, which it calls directly), its *owner*. All of the
+owner's weights become DTensors on the model sub-mesh (split as their layouts say, replicated otherwise), and
+torch forward hooks on the owner turn its tensor inputs into replicated DTensors and its DTensor outputs back
+into whole plain tensors. In between, DTensor's sharding propagation runs the owner's own `call` in parallel
+(a column-split Dense computes its share of the units and all-gathers them; a row-split one all-reduces
+partial sums; attention heads split with their projections), and autograd runs backwards through the same
+DTensor ops. The layers around the owner see ordinary tensors.
 """
 import torch
 from torch.distributed.tensor import DTensor, Replicate
