@@ -295,6 +295,7 @@ def four(out, reference):
     for kind in ("mlp", "conv", "mha", "lstm"):
         train(out, f"mp_{kind}", kind, model_parallel(kind, (2, 2)), save=kind in ("mlp", "mha"))
     train(out, "mp_mlp_replicated", "mlp", model_parallel("mlp", (2, 2), fully_shard=False))
+    train(out, "mp_mlp_adamw_clip", "mlp", model_parallel("mlp", (2, 2)), optimizer="adamw_clip")
     train(out, "mp_mlp_pydataset", "mlp", model_parallel("mlp", (2, 2)), how="pydataset")
     load(out, "load_mp_mlp", "mlp", model_parallel("mlp", (2, 2)), reference)
     load(out, "load_mp_mha", "mha", model_parallel("mha", (2, 2)), reference)

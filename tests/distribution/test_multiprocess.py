@@ -147,6 +147,10 @@ def test_tensor_parallel_optimizers_with_decay_and_clipping(runs, optimizer):
     check_holdings(runs, 2, f"tp_mlp_{optimizer}", "slots")
 
 
+def test_global_clipnorm_over_fully_sharded_gradients(runs):
+    check_training(runs, 4, "mp_mlp_adamw_clip", "ref_mlp_adamw_clip")
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_model_parallel_2x2_matches_one_process(runs, kind):
     check_training(runs, 4, f"mp_{kind}", f"ref_{kind}")

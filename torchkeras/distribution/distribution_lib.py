@@ -433,6 +433,20 @@ def whole(value):
     return value
 
 
+def whole_values(dtensors):
+    """The whole values of 0-dim DTensors (e.g. per-shard norms), reduced with one collective per mesh and
+    placements rather than one per tensor."""
+    groups = {}
+    for i, t in enumerate(dtensors):
+        groups.setdefault((id(t.device_mesh), tuple(t.placements)), []).append(i)
+    out = [None] * len(dtensors)
+    for positions in groups.values():
+        values = torch.stack([dtensors[i] for i in positions]).full_tensor()
+        for i, v in zip(positions, values):
+            out[i] = v
+    return out
+
+
 def scale(value, factor):
     """`value * factor` for a plain 0-dim tensor `factor`, also when `value` is a DTensor."""
     if is_dtensor(value):

@@ -31,8 +31,10 @@ def global_norm(grads):
     device = next((g.device for g in grads if not distribution_lib.is_dtensor(g)), grads[0].device)
     norms = []
     for part in parts:
-        for n in torch._foreach_norm([grads[i] for i in part]):
-            norms.append(distribution_lib.whole(n).to(device=device, dtype=torch.float32))
+        part_norms = torch._foreach_norm([grads[i] for i in part])
+        if distribution_lib.is_dtensor(grads[part[0]]):
+            part_norms = distribution_lib.whole_values(part_norms)  # one collective per layout, not per tensor
+        norms.extend(n.to(device=device, dtype=torch.float32) for n in part_norms)
     return torch.linalg.vector_norm(torch.stack(norms))
 
 
