@@ -245,6 +245,13 @@ def errors(out):
         messages["late"] = str(e)
     finally:
         kd.set_distribution(None)
+    distribution = model_parallel("mlp", (len(devices),))
+    with distribution.scope():  # created under a distribution, then used outside of it
+        model = build("mlp")
+    try:
+        model.fit(*data("mlp"), batch_size=GLOBAL_BATCH, verbose=0)
+    except ValueError as e:
+        messages["outside"] = str(e)
     if len(devices) % 2 == 0:
         layout_map = kd.LayoutMap(kd.DeviceMesh((len(devices) // 2, 2), ["batch", "model"], devices))
         layout_map[".*lstm.*/kernel"] = (None, "model")

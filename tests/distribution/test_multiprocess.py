@@ -222,6 +222,7 @@ def test_errors_say_what_is_wrong(runs):
     assert "does not match the cluster" in two["mesh"] and "2 processes" in two["mesh"]
     assert "does not divide" in two["divide"] and "head/kernel" in two["divide"]
     assert "created before the distribution was set" in two["late"]
+    assert "was created under <ModelParallel" in two["outside"] and "distribution now is None" in two["outside"]
     four = info(runs[4] / "errors.rank0.json")
     assert "recurrent cell" in four["recurrent"]
     assert "convolution" in four["convolution"]

@@ -340,6 +340,7 @@ class ModelParallel(Distribution):
         placements, fsdp_dim = self.placements_for(variable, layout)
         variable._layout = layout
         variable._fsdp_dim = fsdp_dim
+        variable._keras_distribution = self
         if placements is None and not tensor_parallel.is_adopted(layer):
             return variable
         return tensor_parallel.distribute(layer, variable, self, placements)
@@ -414,7 +415,23 @@ def prepare_model(model):
     """Called by the trainer once the model is built (compile, fit, evaluate, predict): shard it along the
     batch axis under a multi-process `ModelParallel` (a no-op otherwise, and after the first time)."""
     current = _GLOBAL["distribution"]
-    if isinstance(current, ModelParallel) and current._is_multi_process and getattr(model, "built", False):
+    state = model.__dict__.get("_keras_fsdp")
+    if state is not None and state["distribution"] is current:
+        from torchkeras.distribution import fsdp
+
+        fsdp.prepare(model, current)  # already done: checks that no weight was added since
+        return
+    if not getattr(model, "built", False):
+        return
+    created = next((v._keras_distribution for v in model.variables if hasattr(v, "_keras_distribution")), None)
+    if created is not None and created is not current:
+        raise ValueError(
+            f"The model '{model.name}' was created under {created}, but the distribution now is {current}. Its "
+            "weights are laid out for the first one: train and evaluate it under it as well (call "
+            "`keras.distribution.set_distribution(...)` once, or keep `fit`, `evaluate` and `predict` inside "
+            "`distribution.scope()`)."
+        )
+    if isinstance(current, ModelParallel) and current._is_multi_process:
         from torchkeras.distribution import fsdp
 
         fsdp.prepare(model, current)
