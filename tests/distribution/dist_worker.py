@@ -46,7 +46,8 @@ def transformer():
 
 
 def lstm():
-    return keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(6, name="lstm"), keras.layers.Dense(1, name="head")])
+    return keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(6, name="lstm"),
+                             keras.layers.Dense(1, name="head")])
 
 
 MODELS = {"mlp": (mlp, (5,)), "conv": (convnet, (6, 6, 3)), "mha": (transformer, (4, 8)), "lstm": (lstm, (5, 3))}

@@ -47,7 +47,8 @@ def prepare(model, distribution):
             "model."
         )
     optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None and getattr(optimizer, "built", False) and getattr(optimizer, "_trainable_variables", None):
+    built = optimizer is not None and getattr(optimizer, "built", False)
+    if built and getattr(optimizer, "_trainable_variables", None):
         raise ValueError(
             f"The optimizer of model '{model.name}' was built before the model's weights were sharded along the "
             f"batch axis. Let `fit` build it (or call `model.compile(...)` on the built model before "

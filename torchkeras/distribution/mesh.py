@@ -184,7 +184,9 @@ class TensorLayout:
             valid_axis_names = set(self._device_mesh.axis_names)
             axis_names = set(self._axes) - {None}
             if axis_names - valid_axis_names:
-                raise ValueError(f"Invalid axis names for Layout. Valid axis names: {valid_axis_names}, Got {axis_names}")
+                raise ValueError(
+                    f"Invalid axis names for Layout. Valid axis names: {valid_axis_names}, Got {axis_names}"
+                )
 
     def __repr__(self):
         return f"<{self.__class__.__name__} axes={self.axes}, device_mesh={self.device_mesh}>"

@@ -188,7 +188,8 @@ def slot_like(reference, value):
         data = value.to(device=local.device)
         if tuple(data.shape) != tuple(local.shape):
             data = data.expand(local.shape)
-        data = torch.empty_strided(tuple(local.shape), local.stride(), dtype=data.dtype, device=local.device).copy_(data)
+        data = torch.empty_strided(tuple(local.shape), local.stride(), dtype=data.dtype,
+                                   device=local.device).copy_(data)
     else:
         data = torch.full_like(local, value)
     return ShardedVariable(data, reference._spec if data.dtype == reference.dtype else _with_dtype(reference._spec,

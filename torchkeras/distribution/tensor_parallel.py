@@ -90,7 +90,8 @@ def adopt(layer, mesh):
     replicated = [Replicate()] * mesh.ndim
     sublayers = layer._flatten_layers() if hasattr(layer, "_flatten_layers") else [layer]
     for sub in sublayers:
-        for variable in list(getattr(sub, "_trainable_variables", [])) + list(getattr(sub, "_non_trainable_variables", [])):
+        own = list(getattr(sub, "_trainable_variables", [])) + list(getattr(sub, "_non_trainable_variables", []))
+        for variable in own:
             if not sharded_variable.is_sharded(variable):
                 replace_variable(sub, variable, sharded_variable.from_full(variable, mesh, replicated))
     pre = layer.register_forward_pre_hook(_inputs_to_dtensors, with_kwargs=True)

@@ -51,8 +51,8 @@ def env_world_size():
 
 
 def initialize(backend=None, timeout=None):
-    """Join the process group described by the environment (torchrun, SLURM or Keras's variables), once. Returns True when training is
-    distributed (more than one process).
+    """Join the process group described by the environment (torchrun, SLURM or Keras's variables), once.
+    Returns True when training is distributed (more than one process).
 
     `backend` defaults to `nccl` when CUDA is available, else `gloo`. On CUDA each process uses the GPU
     `LOCAL_RANK` (and torchkeras creates its variables there).
