@@ -160,18 +160,6 @@ LACKING = {
     'keras.distillation.FeatureDistillation',
     'keras.distillation.LogitsDistillation',
     # keras.distribution: unassigned (torch DeviceMesh/DTensor)
-    'keras.distribution',
-    'keras.distribution.DataParallel',
-    'keras.distribution.DeviceMesh',
-    'keras.distribution.LayoutMap',
-    'keras.distribution.ModelParallel',
-    'keras.distribution.TensorLayout',
-    'keras.distribution.distribute_tensor',
-    'keras.distribution.distribution',
-    'keras.distribution.get_device_count',
-    'keras.distribution.initialize',
-    'keras.distribution.list_devices',
-    'keras.distribution.set_distribution',
     # keras.dtype_policies: `quant` helper
     # keras.layers: `augment` helper (FlaxLayer, JaxLayer, TFSMLayer need JAX/TF)
     'keras.layers.FlaxLayer',

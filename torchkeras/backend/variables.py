@@ -32,7 +32,8 @@ class Variable(torch.nn.Parameter):
     """A Keras variable: `Variable(initializer, shape=None, dtype=None, trainable=True, name=None)`.
 
     `initializer` is an initial value (array, tensor, number) or an initializer (name or callable taking
-    `(shape, dtype)`), in which case `shape` is required.
+    `(shape, dtype)`), in which case `shape` is required. `layout` (a `keras.distribution.TensorLayout`)
+    splits the variable over the layout's device mesh when several processes run.
     """
 
     def __new__(
@@ -46,6 +47,7 @@ class Variable(torch.nn.Parameter):
         synchronization="auto",
         name=None,
         device=None,
+        layout=None,
         **kwargs,
     ):
         if kwargs:
@@ -87,6 +89,11 @@ class Variable(torch.nn.Parameter):
         obj.constraint = None
         obj.regularizer = None
         obj.overwrite_with_gradient = False
+        if layout is not None:  # keras.distribution: a `TensorLayout` over a device mesh
+            from torchkeras.distribution import distribution_lib
+
+            obj._layout = layout
+            obj = distribution_lib.variable_with_layout(obj, layout)
         return obj
 
     def __init__(self, *args, **kwargs):

@@ -22,6 +22,7 @@ from torchkeras.backend import symbolic
 from torchkeras.backend.device import device_scope
 from torchkeras.backend.keras_tensor import KerasTensor
 from torchkeras.backend.variables import Variable
+from torchkeras.distribution import distribution_lib
 from torchkeras.layers import input_spec as input_spec_lib
 from torchkeras.mixed_precision import autocast_scope
 from torchkeras.ops.node import Node
@@ -417,6 +418,8 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
                 torch.inference_mode(False):
             variable = Variable(initializer=initializer, shape=shape, dtype=dtype, trainable=trainable,
                                 autocast=autocast, aggregation=aggregation, name=name or "variable")
+            # keras.distribution: the active distribution may lay the weight out over its device mesh.
+            variable = distribution_lib.distribute_variable(self, variable)
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraints.get(constraint)
         variable.overwrite_with_gradient = overwrite_with_gradient
@@ -560,12 +563,12 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
 
     def _weight_regularization_losses(self):
         regularized = self._structure_cached("regularized", lambda: [
-            (v, v.regularizer) for v in self.weights
+            (v, v.regularizer, distribution_lib.is_dtensor(v)) for v in self.weights
             if getattr(v, "regularizer", None) is not None and _is_trainable(v)])
         scope = _stateless_scope.get_stateless_scope()
         if scope is not None:  # the given values stand in for the variables (and get the gradients)
-            return [reg(_given_or(scope, v)) for v, reg in regularized]
-        return [reg(v) for v, reg in regularized]
+            return [reg(_given_or(scope, v)) for v, reg, _ in regularized]
+        return [distribution_lib.whole(reg(v)) if is_dtensor else reg(v) for v, reg, is_dtensor in regularized]
 
     # --- build -----------------------------------------------------------------------------------------
     def build(self, input_shape=None):
@@ -1116,6 +1119,8 @@ def _is_trainable(v):
 
 
 def _to_numpy(v):
+    if distribution_lib.is_dtensor(v):
+        return v.numpy()  # a sharded variable: gathers the whole value
     return v.detach().cpu().numpy().copy()
 
 

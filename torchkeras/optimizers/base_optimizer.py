@@ -25,6 +25,7 @@ from torchkeras.backend import dtypes
 from torchkeras.backend import naming
 from torchkeras.backend.device import get_device
 from torchkeras.backend.variables import Variable
+from torchkeras.distribution import distribution_lib
 from torchkeras.optimizers import clipping
 from torchkeras.optimizers.learning_rate_state import LR_VARIABLE
 from torchkeras.optimizers.learning_rate_state import LearningRateState
@@ -214,6 +215,8 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         """Create a variable shaped like `reference_variable` (same dtype and device), named
         `{reference path with '/' replaced by '_'}_{name}` (e.g. `seq_dense_kernel_momentum`)."""
         name = name or "var"
+        if distribution_lib.is_dtensor(reference_variable):  # keras.distribution: a slot sharded like its variable
+            return self._add_sharded_slot(reference_variable, name, initializer)
         path = getattr(reference_variable, "path", None)
         if isinstance(path, str):
             prefix = path.replace("/", "_")
@@ -229,6 +232,27 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
             with torch.no_grad():
                 slot.data = torch.empty_strided(tuple(slot.shape), reference_variable.stride(), dtype=slot.dtype,
                                                 device=slot.device).copy_(slot.data)
+        return slot
+
+    def _add_sharded_slot(self, reference_variable, name, initializer):
+        """keras.distribution: a slot for a sharded (DTensor) variable, split the same way: only this process's
+        shard is allocated, laid out like the variable's shard."""
+        from torchkeras.distribution import sharded_variable
+
+        local = reference_variable.to_local()
+        value = initial_value(initializer, tuple(local.shape), reference_variable.dtype, local.device)
+        slot = sharded_variable.slot_like(reference_variable, value)
+        slot._keras_name = f"{reference_variable.path.replace('/', '_')}_{name}"
+        with naming.name_scope(self.name, caller=self):
+            scope = naming.current_path()
+        slot._keras_path = f"{scope}/{slot._keras_name}" if scope else slot._keras_name
+        slot._trainable = False
+        slot._autocast = True
+        slot.aggregation = "none"
+        slot.synchronization = "auto"
+        slot.constraint = slot.regularizer = None
+        slot.overwrite_with_gradient = False
+        self._track_variable(slot)
         return slot
 
     def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):

@@ -16,6 +16,7 @@ import os
 import threading
 
 from torchkeras.api_export import keras_export
+from torchkeras.distribution import checkpoint
 from torchkeras.saving import atomic
 from torchkeras.saving import serialization_lib
 
@@ -66,6 +67,7 @@ def _safe_mode(safe_mode):
 
 
 @keras_export("keras.saving.save_model", "keras.models.save_model")
+@checkpoint.collective_save  # keras.distribution: gather shards, rank 0 writes
 def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
     """Save a model: a `.keras` archive, or the legacy Keras 2 HDF5 format for `.h5`/`.hdf5` names.
 
@@ -134,6 +136,7 @@ def naming_file(filepath):
 
 
 @keras_export("keras.saving.load_model", "keras.models.load_model")
+@checkpoint.collective_load  # keras.distribution: every process loads its shards
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved as `.keras` or legacy `.h5` (by torchkeras, Keras 3 or Keras 2).
 
@@ -185,6 +188,7 @@ def _has_hdf5_signature(path):
 
 
 @keras_export("keras.saving.save_weights")
+@checkpoint.collective_save
 def save_weights(model, filepath, overwrite=True, **kwargs):
     """Save the model's weights: Keras 3 layout for `*.weights.h5`, Keras 2 layout for other `*.h5`.
 
@@ -224,6 +228,7 @@ def save_weights(model, filepath, overwrite=True, **kwargs):
 
 
 @keras_export("keras.saving.load_weights")
+@checkpoint.collective_load
 def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
     """Load weights into `model` from `*.weights.h5`, a legacy `*.h5`, a `.keras` archive or sharded
     `*.weights.json`. `by_name=True` (legacy `.h5` only) matches layers by name instead of position."""

@@ -20,6 +20,7 @@ import torch
 
 from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.lazy_logs import LazyLogs, pythonify_logs
+from torchkeras.distribution import distribution_lib
 from torchkeras.layers.layer import structure_version
 from torchkeras.trainers import compile_utils
 from torchkeras.trainers import distributed
@@ -99,6 +100,7 @@ class Trainer:
         self.stop_training = False
         self.train_function = self.test_function = self.predict_function = None
         self._bump_metrics()
+        distribution_lib.prepare_model(self)  # keras.distribution: shard a built model before the optimizer builds
 
     @property
     def run_eagerly(self):
@@ -366,6 +368,7 @@ class Trainer:
             if model_unbuilt or metrics_unbuilt or loss_unbuilt:
                 trainer_utils.symbolic_build(self, x, y, sample_weight, model_unbuilt, metrics_unbuilt,
                                              loss_unbuilt)
+        distribution_lib.prepare_model(self)
         if optimizer_unbuilt and self.built:
             self.optimizer.build(self.trainable_weights)
 
