@@ -110,6 +110,9 @@ def check_input_shapes(model, x):
         if detail is None:
             detail = (f'Input {index} of layer "{model.name}" is incompatible with the layer: expected '
                       f"shape={expected}, found shape={shape}")
+        else:
+            detail += (f"\n\nThe data for the model's input '{spec.name}' (expected shape={expected}) has "
+                       f"shape={shape}.")
         raise ValueError(
             f"Exception encountered when calling {type(model).__name__}.call().\n\n{detail}\n\n"
             f"Arguments received by {type(model).__name__}.call():\n"
@@ -150,7 +153,7 @@ def _head(v):
 def symbolic_build(model, x, y, sample_weight, model_unbuilt, metrics_unbuilt, loss_unbuilt):
     """Build an unbuilt model from the shapes of a batch without running it on the batch, then the compiled
     metrics and loss (calling `compute_metrics` and `compute_loss` once, as Keras does, on two samples of the
-    batch; the metric states are restored afterwards)."""
+    batch; the metric states are restored afterwards). Returns the specs of the outputs."""
     from torchkeras.backend import symbolic
 
     x_spec = tree.map_structure(_spec_of, x)
@@ -166,7 +169,7 @@ def symbolic_build(model, x, y, sample_weight, model_unbuilt, metrics_unbuilt, l
     else:
         y_pred_spec = model._output_spec_for(x_spec)
     if not (metrics_unbuilt or loss_unbuilt) or y is None:
-        return
+        return y_pred_spec
     from torchkeras.backend import device as device_lib
 
     device = device_lib.get_device()
@@ -201,3 +204,4 @@ def symbolic_build(model, x, y, sample_weight, model_unbuilt, metrics_unbuilt, l
                         v.copy_(before[id(v)])
                 else:
                     m.reset_state()
+    return y_pred_spec
