@@ -1,7 +1,8 @@
 """Checks of integer class labels (sparse categorical losses and metrics), made once, not per batch.
 
-A loss or metric runs its check on the first batch it sees (one device sync); the trainer also runs it over all
-the labels of in-memory data before training (on the host, where the data is). Each function takes
+A loss runs its check on the first batch it sees (one device sync); the trainer runs the checks of the compiled
+losses and metrics over all the labels of in-memory data before any step (on the host, where the data is), or
+over the first batch of other data. Each function takes
 `(y_true, y_pred, **the loss's or metric's kwargs)`: only `y_pred`'s shape is read, so a `meta` tensor of the
 predictions' shape is enough.
 """
@@ -81,17 +82,18 @@ def check_sparse_categorical_labels(y_true, y_pred, ignore_class=None, axis=-1, 
                        output_shape=tuple(y_pred.shape))
 
 
-def check_sparse_accuracy_labels(y_true, y_pred, **kwargs):
-    """The check of `sparse_categorical_accuracy` (predictions of one sample per row: rank 2 or more)."""
+def check_sparse_accuracy_labels(y_true, y_pred, ignore_class=None, **kwargs):
+    """The check of `sparse_categorical_accuracy` (predictions of one sample per row: rank 2 or more).
+    `ignore_class`: the label the loss of the same output ignores."""
     del kwargs
     if not hasattr(y_pred, "shape") or len(y_pred.shape) < 2:
         return
-    check_class_labels(y_true, _num_classes(y_pred), output_shape=tuple(y_pred.shape))
+    check_class_labels(y_true, _num_classes(y_pred), ignore_class=ignore_class, output_shape=tuple(y_pred.shape))
 
 
 def check_sparse_top_k_labels(y_true, y_pred, k=5, from_sorted_ids=False, **kwargs):
     """The check of `sparse_top_k_categorical_accuracy` (with `from_sorted_ids`, `y_pred` holds ids, not one
-    score per class, so only whole numbers are checked)."""
+    score per class, so only whole numbers are checked). It has no label to ignore: it cannot score one."""
     del k, kwargs
     if not hasattr(y_pred, "shape") or len(y_pred.shape) < 2:
         return
@@ -100,12 +102,16 @@ def check_sparse_top_k_labels(y_true, y_pred, k=5, from_sorted_ids=False, **kwar
 
 
 def label_check_of(obj):
-    """`(check, kwargs)` for a loss or metric whose function checks its labels, else None."""
+    """`(check, kwargs)` for a loss or metric whose function checks its labels, else None.
+
+    A function's `_keras_check_inputs` runs on the first batch its loss or metric sees, and in the trainer;
+    `_keras_check_labels` (metrics that, like Keras's, count bad labels as misses when used alone) only in the
+    trainer."""
     fn = getattr(obj, "fn", None)
     kwargs = getattr(obj, "_fn_kwargs", None)
     if fn is None:
         fn = getattr(obj, "_fn", None)
-    check = getattr(fn, "_keras_check_inputs", None)
+    check = getattr(fn, "_keras_check_inputs", None) or getattr(fn, "_keras_check_labels", None)
     if check is None:
         return None
     return check, dict(kwargs or {})

@@ -69,7 +69,9 @@ def sparse_categorical_accuracy(y_true, y_pred):
     return matches
 
 
-sparse_categorical_accuracy._keras_check_inputs = label_checks.check_sparse_accuracy_labels
+# Checked by the trainer before `fit`/`evaluate` (where a loss's `ignore_class` is known), not per batch: used
+# alone, like Keras's, the metric counts a label out of range as a miss.
+sparse_categorical_accuracy._keras_check_labels = label_checks.check_sparse_accuracy_labels
 
 
 @keras_export("keras.metrics.top_k_categorical_accuracy")
@@ -105,7 +107,7 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     return matches.reshape(original_shape) if len(original_shape) > 1 else matches
 
 
-sparse_top_k_categorical_accuracy._keras_check_inputs = label_checks.check_sparse_top_k_labels
+sparse_top_k_categorical_accuracy._keras_check_labels = label_checks.check_sparse_top_k_labels
 
 
 @keras_export("keras.metrics.Accuracy")

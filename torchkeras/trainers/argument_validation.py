@@ -340,7 +340,8 @@ def _label_checks(model):
 
 def check_targets(model, y, y_pred_spec, argument="x", host_only=False):
     """Check the class labels in `y` (all in-memory targets, or one batch) for the model's sparse categorical
-    losses and metrics. `y_pred_spec`: the structure of the outputs' specs (only their shapes are read).
+    losses and metrics. `y_pred_spec`: the structure of the outputs' specs (only their shapes are read), or a
+    function that computes it (called only when a loss or metric checks labels).
 
     Host arrays are checked on the host; device tensors with one sync (skipped with `host_only`).
     """
@@ -349,17 +350,30 @@ def check_targets(model, y, y_pred_spec, argument="x", host_only=False):
     checks = _label_checks(model)
     if not checks:
         return
+    if callable(y_pred_spec) and not hasattr(y_pred_spec, "shape"):
+        try:
+            y_pred_spec = y_pred_spec()
+        except Exception:  # noqa: BLE001 - no spec: fall back on the shapes the checks saw
+            y_pred_spec = None
     if y_pred_spec is None:
         # The output shapes the losses and metrics saw on their first batch (one output only).
-        shapes = {getattr(owner, "_checked_pred_shape", None) for index, _, _, owner in checks}
-        if len(shapes) != 1 or None in shapes or any(index != 0 for index, _, _, _ in checks):
+        shapes = {getattr(owner, "_checked_pred_shape", None) for _, _, _, owner in checks} - {None}
+        if len(shapes) != 1 or any(index != 0 for index, _, _, _ in checks):
             return
-        y_pred_spec = torch.empty(next(iter(shapes)), device="meta")
+        from torchkeras.backend.keras_tensor import KerasTensor
+
+        shape = next(iter(shapes))
+        y_pred_spec = KerasTensor((None,) + tuple(shape[1:]))
     from torchkeras.trainers import compile_utils
 
     output_names = model._compile_loss.output_names if model._compile_loss is not None else None
     y_true_flat, y_pred_flat, _, _ = compile_utils.flatten_outputs(y, y_pred_spec, None, output_names)
-    for index, check, kwargs, _ in checks:
+    # A label the loss of an output ignores (padding) is valid for that output's metrics too.
+    ignored = {index: kwargs["ignore_class"] for index, _, kwargs, _ in checks
+               if kwargs.get("ignore_class") is not None}
+    for index, check, kwargs, owner in checks:
+        if index in ignored and "ignore_class" not in kwargs:
+            kwargs = dict(kwargs, ignore_class=ignored[index])
         if index >= len(y_true_flat) or index >= len(y_pred_flat) or y_true_flat[index] is None:
             continue
         labels = y_true_flat[index]
@@ -380,6 +394,9 @@ def check_targets(model, y, y_pred_spec, argument="x", host_only=False):
         try:
             check(labels, torch.empty(shape, device="meta"), **kwargs)
         except (IndexError, ValueError, TypeError) as e:
-            if argument == "x":
-                raise
-            raise type(e)(f"Invalid `{argument}`: {e}") from e
+            from torchkeras.losses.loss import Loss
+
+            kind = "loss" if isinstance(owner, Loss) else "metric"
+            output = f" of the output '{output_names[index]}'" if output_names and len(y_pred_flat) > 1 else ""
+            message = f"{e} (Checked for the {kind} '{getattr(owner, 'name', type(owner).__name__)}'{output}.)"
+            raise type(e)(message if argument == "x" else f"Invalid `{argument}`: {message}") from None

@@ -141,7 +141,9 @@ def _spec_of(v):
     if v is None or not hasattr(v, "shape") or not hasattr(v, "dtype"):
         return v
     shape = tuple(v.shape)
-    return KerasTensor((None,) + shape[1:] if shape else shape, dtype=dtypes.standardize_dtype(v.dtype))
+    kind = getattr(v.dtype, "kind", None)  # NumPy strings (for string inputs) are "string" tensors
+    dtype = "string" if kind in ("U", "S", "O") else dtypes.standardize_dtype(v.dtype)
+    return KerasTensor((None,) + shape[1:] if shape else shape, dtype=dtype)
 
 
 def _head(v):
@@ -188,12 +190,16 @@ def symbolic_build(model, x, y, sample_weight, model_unbuilt, metrics_unbuilt, l
     model._clear_losses()
     try:
         with torch.no_grad():
-            if metrics_unbuilt:
-                model.compute_metrics(x_s, y_s, y_pred_s, sample_weight=sw_s)
-            if loss_unbuilt:
-                model._compute_loss(x_s, y_s, y_pred_s, sw_s, training=False)
-    except Exception:  # noqa: BLE001 - left to build on the first real step, where a real error surfaces
-        pass
+            # Each on its own: a metric that fails on these samples must not leave the loss unbuilt.
+            for unbuilt, build in ((metrics_unbuilt, lambda: model.compute_metrics(x_s, y_s, y_pred_s,
+                                                                                   sample_weight=sw_s)),
+                                   (loss_unbuilt, lambda: model._compute_loss(x_s, y_s, y_pred_s, sw_s,
+                                                                              training=False))):
+                if unbuilt:
+                    try:
+                        build()
+                    except Exception:  # noqa: BLE001 - built on the first real step, where a real error surfaces
+                        pass
     finally:
         model._clear_losses()
         with torch.no_grad():

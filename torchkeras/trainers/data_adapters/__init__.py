@@ -19,6 +19,30 @@ def _is_array_structure(x):
     )
 
 
+def _is_list_of_scalars(x):
+    """A (nested) list of Python numbers or strings: one array, as Keras 2's lists-of-scalars adapter read it."""
+    while isinstance(x, (list, tuple)) and x:
+        x = x[0]
+    return isinstance(x, (bool, int, float, str, bytes, np.generic))
+
+
+def _lists_to_arrays(value, name):
+    def convert(v):
+        if not isinstance(v, (list, tuple)) or not v or not _is_list_of_scalars(v):
+            return v
+        try:
+            return np.asarray(v)
+        except ValueError as e:
+            raise ValueError(
+                f"`{name}` is a list of sequences of different lengths, which is not an array: {e}. Pad the "
+                "sequences to one length first (e.g. with `keras.utils.pad_sequences`)."
+            ) from None
+
+    if isinstance(value, dict):
+        return {k: convert(v) for k, v in value.items()}
+    return convert(value)
+
+
 def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None, shuffle=False,
                      class_weight=None, argument="x"):
     """Pick the adapter for `x`: arrays, a torch DataLoader/Dataset, a PyDataset, or a generator.
@@ -42,6 +66,9 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps_per_e
                              "per-sample weights as the third element of each batch instead.")
         return GeneratorDataAdapter(x, argument=argument)
     if isinstance(x, (np.ndarray, torch.Tensor, dict, list, tuple)) or data_adapter_utils.is_array_like(x):
+        x = _lists_to_arrays(x, argument if argument == "x" else f"{argument}[0]")
+        y = _lists_to_arrays(y, "y" if argument == "x" else f"{argument}[1]")
+        sample_weight = _lists_to_arrays(sample_weight, "sample_weight" if argument == "x" else f"{argument}[2]")
         if isinstance(x, (list, tuple)) and x and not _is_array_structure(x):
             raise ValueError(f"Unrecognized data type: x={x} (of type {type(x)})")
         return ArrayDataAdapter(x, y, sample_weight=sample_weight, batch_size=batch_size,

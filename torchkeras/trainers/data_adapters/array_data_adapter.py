@@ -28,8 +28,8 @@ def _to_tensor(x):
     if hasattr(x, "to_numpy") and not isinstance(x, np.ndarray):  # pandas
         x = x.to_numpy()
     arr = np.asarray(x)
-    if arr.dtype == object or arr.dtype.kind in ("U", "S"):
-        return arr  # strings stay NumPy (preprocessing layers take them)
+    if arr.dtype.kind not in "biufc":
+        return arr  # strings stay NumPy (preprocessing layers take them); other kinds are reported by the checks
     if arr.dtype == np.float64:
         arr = arr.astype(config.floatx())
     elif arr.dtype.kind == "u" and arr.dtype != np.uint8:

@@ -12,7 +12,11 @@ from torchkeras.trainers.data_adapters.generator_data_adapter import batch_to_de
 class TorchDataLoaderAdapter:
     def __init__(self, loader, batch_size=None, shuffle=False, device=None, argument="x"):
         self.device = torch.device(device) if device is not None else get_device()
+        self._argument = argument
         if isinstance(loader, torch.utils.data.Dataset) and not isinstance(loader, torch.utils.data.IterableDataset):
+            if hasattr(loader, "__len__") and len(loader) == 0:
+                raise ValueError(f"The {type(loader).__name__} passed as `{argument}` is empty (0 samples): there is "
+                                 "nothing to train on, evaluate or predict. Pass a dataset that holds data.")
             pin = self.device.type == "cuda"
             loader = torch.utils.data.DataLoader(loader, batch_size=batch_size or 32,
                                                  shuffle=bool(shuffle), pin_memory=pin)
@@ -20,7 +24,6 @@ class TorchDataLoaderAdapter:
             loader = torch.utils.data.DataLoader(loader, batch_size=batch_size or 32)
         self.loader = loader
         self.batch_size = getattr(loader, "batch_size", None)
-        self._argument = argument
         self._primed = None  # (the loader, its started iterator for the next epoch, its first batch on the device)
         try:
             self.num_batches = len(loader)
