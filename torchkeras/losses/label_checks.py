@@ -6,15 +6,8 @@ over the first batch of other data. Each function takes
 `(y_true, y_pred, **the loss's or metric's kwargs)`: only `y_pred`'s shape is read, so a `meta` tensor of the
 predictions' shape is enough.
 """
+import numpy as np
 import torch
-
-
-def _as_tensor(x):
-    if isinstance(x, torch.Tensor):
-        return x
-    import numpy as np
-
-    return torch.as_tensor(np.asarray(x))
 
 
 def _label_text(value):
@@ -27,7 +20,11 @@ def check_class_labels(y_true, num_classes, ignore_class=None, output_shape=None
 
     `num_classes=None` checks only that the labels are whole numbers. One sync (`.any()`) when all is well.
     """
-    labels = _as_tensor(y_true)
+    if not isinstance(y_true, torch.Tensor):
+        return _check_host_labels(np.asarray(y_true), num_classes, ignore_class, output_shape)
+    if y_true.device.type == "cpu" and not y_true.requires_grad and y_true.dtype != torch.bfloat16:
+        return _check_host_labels(y_true.numpy(), num_classes, ignore_class, output_shape)
+    labels = y_true
     if labels.dtype == torch.bool or labels.numel() == 0:
         return
     if not (labels.is_floating_point() or labels.dtype in (torch.int8, torch.int16, torch.int32, torch.int64,
@@ -49,16 +46,52 @@ def check_class_labels(y_true, num_classes, ignore_class=None, output_shape=None
         return
     # The error path: read the first offending label back (a sync here is fine).
     bad_label = labels[~valid].reshape(-1)[0].item()
+    fractional_label = fractional is not None and bool(fractional[~valid].reshape(-1)[0])
+    raise _error(bad_label, fractional_label, str(labels.dtype).replace("torch.", ""), num_classes, output_shape)
+
+
+def _check_host_labels(labels, num_classes, ignore_class, output_shape):
+    """The same check on a NumPy array (no device involved, and cheaper than torch for small arrays)."""
+    kind = labels.dtype.kind
+    if kind == "b" or labels.size == 0:
+        return
+    if kind not in "iuf":
+        raise TypeError(
+            f"Sparse categorical labels must be integers, but received labels of dtype {labels.dtype}. "
+            "Encode them as integer class indices first."
+        )
+    if ignore_class is None:  # the common case, in two reductions (NaN fails both comparisons)
+        low, high = labels.min(), labels.max()
+        if (num_classes is None or (low >= 0 and high < num_classes)) and (
+                kind != "f" or bool((np.floor(labels) == labels).all())):
+            return
+    valid = np.ones(labels.shape, dtype=bool)
+    fractional = None
+    if kind == "f":
+        fractional = labels != np.floor(labels)
+        valid &= ~fractional
+    if num_classes is not None:
+        valid &= (labels >= 0) & (labels < num_classes)
+    if ignore_class is not None:
+        valid |= labels == ignore_class
+    if valid.all():
+        return
+    bad = ~valid
+    bad_label = labels[bad].reshape(-1)[0].item()
+    fractional_label = fractional is not None and bool(fractional[bad].reshape(-1)[0])
+    raise _error(bad_label, fractional_label, str(labels.dtype), num_classes, output_shape)
+
+
+def _error(bad_label, fractional_label, dtype, num_classes, output_shape):
     classes = f"[0, {num_classes})" if num_classes is not None else "non-negative integers"
-    if fractional is not None and bool(fractional[~valid].reshape(-1)[0]):
-        raise ValueError(
+    if fractional_label:
+        return ValueError(
             f"Sparse categorical labels must be whole numbers in {classes}, but received the label "
-            f"{_label_text(bad_label)} (labels of dtype {str(labels.dtype).replace('torch.', '')}). Labels are "
-            "class indices: round or "
-            "encode them as integers, or use one-hot labels with `categorical_crossentropy`."
+            f"{_label_text(bad_label)} (labels of dtype {dtype}). Labels are class indices: round or encode them "
+            "as integers, or use one-hot labels with `categorical_crossentropy`."
         )
     shape = f" (y_pred.shape={tuple(output_shape)})" if output_shape is not None else ""
-    raise IndexError(
+    return IndexError(
         f"Target {_label_text(bad_label)} is out of bounds. Sparse categorical labels must be integers in "
         f"{classes} because `y_pred` has {num_classes} classes{shape}, but received the label "
         f"{_label_text(bad_label)}. Check the number of units of the output layer, or use one-hot labels with "

@@ -11,6 +11,8 @@ import numbers
 import numpy as np
 import torch
 
+from torchkeras.backend.structure import structure_version
+from torchkeras.trainers.data_adapters import data_adapter_utils
 from torchkeras.utils import tree
 
 _VERBOSE = ("auto", 0, 1, 2)
@@ -221,11 +223,18 @@ def _names(argument):
 def _default_step_path(model):
     """Whether the model trains and evaluates through the default hooks (which feed `y` to the compiled loss
     and metrics); an overridden hook may read the data its own way."""
-    from torchkeras.trainers.trainer import Trainer
-
     cls = type(model)
-    return all(getattr(cls, name, None) is getattr(Trainer, name)
-               for name in ("train_step", "test_step", "compute_loss", "compute_metrics"))
+    known = _DEFAULT_STEP_PATH.get(cls)
+    if known is None:
+        from torchkeras.trainers.trainer import Trainer
+
+        known = all(getattr(cls, name, None) is getattr(Trainer, name)
+                    for name in ("train_step", "test_step", "compute_loss", "compute_metrics"))
+        _DEFAULT_STEP_PATH[cls] = known
+    return known
+
+
+_DEFAULT_STEP_PATH = {}
 
 
 def _input_pairs(model, x, inputs_name):
@@ -285,8 +294,6 @@ def check_batch(model, batch, argument="x", mode="train"):
     `mode` is "train", "test" or "predict". Raises ValueError/TypeError that name the argument and the
     model's input; the model and its optimizer are untouched.
     """
-    from torchkeras.trainers.data_adapters import data_adapter_utils
-
     x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(batch)
     inputs_name, targets_name, weights_name = _names(argument)
     for leaf in tree.flatten((x, y, sample_weight)):
@@ -315,9 +322,30 @@ def check_batch(model, batch, argument="x", mode="train"):
             raise ValueError(f"Invalid `{argument}`: {e}") from e
 
 
+class _Shape:
+    """Stands for the predictions in a label check, which reads only their shape."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+
 def _label_checks(model):
     """`[(output index, check, kwargs, loss or metric)]` of the compiled losses and metrics that check class
-    labels."""
+    labels (cached per compile and model structure)."""
+    compile_loss, compile_metrics = model._compile_loss, model._compile_metrics
+    key = (structure_version(), id(compile_loss), getattr(compile_loss, "built", None), id(compile_metrics),
+           getattr(compile_metrics, "built", None))
+    cached = model.__dict__.get("_label_checks_cache")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    found = _find_label_checks(model)
+    model.__dict__["_label_checks_cache"] = (key, found)
+    return found
+
+
+def _find_label_checks(model):
     from torchkeras.losses.label_checks import label_check_of
 
     found = []
@@ -351,10 +379,16 @@ def check_targets(model, y, y_pred_spec, argument="x", host_only=False):
     if not checks:
         return
     if callable(y_pred_spec) and not hasattr(y_pred_spec, "shape"):
-        try:
-            y_pred_spec = y_pred_spec()
-        except Exception:  # noqa: BLE001 - no spec: fall back on the shapes the checks saw
-            y_pred_spec = None
+        cached = model.__dict__.get("_label_spec_cache")  # declared outputs: the same for any data
+        if cached is not None and cached[0] == structure_version():
+            y_pred_spec = cached[1]
+        else:
+            try:
+                y_pred_spec = y_pred_spec()
+            except Exception:  # noqa: BLE001 - no spec: fall back on the shapes the checks saw
+                y_pred_spec = None
+            if y_pred_spec is not None and model._declares_inputs:
+                model.__dict__["_label_spec_cache"] = (structure_version(), y_pred_spec)
     if y_pred_spec is None:
         # The output shapes the losses and metrics saw on their first batch (one output only).
         shapes = {getattr(owner, "_checked_pred_shape", None) for _, _, _, owner in checks} - {None}
@@ -392,7 +426,7 @@ def check_targets(model, y, y_pred_spec, argument="x", host_only=False):
         n = int(labels.shape[0]) if len(labels.shape) else 1
         shape = [(n if i == 0 else 1) if d is None else int(d) for i, d in enumerate(spec.shape)]
         try:
-            check(labels, torch.empty(shape, device="meta"), **kwargs)
+            check(labels, _Shape(shape), **kwargs)
         except (IndexError, ValueError, TypeError) as e:
             from torchkeras.losses.loss import Loss
 
