@@ -474,3 +474,47 @@ def test_labels_are_checked_once_per_call_not_per_batch(monkeypatch):
     model.fit(x, y, batch_size=4, epochs=2, validation_data=(x, y), verbose=0)
     # training labels once (loss + accuracy), validation labels once (loss + accuracy): not 128 times
     assert len(calls) <= 4, len(calls)
+
+
+# --- the first batch is read once: checking it costs no extra read ---------------------------------------------
+class Counting(torch.utils.data.Dataset):
+    def __init__(self):
+        self.reads = 0
+
+    def __len__(self):
+        return N
+
+    def __getitem__(self, index):
+        self.reads += 1
+        return torch.as_tensor(X[index]), torch.as_tensor(Y[index])
+
+
+class CountingBatches(Batches):
+    def __init__(self, batches):
+        super().__init__(batches)
+        self.reads = []
+
+    def __getitem__(self, index):
+        self.reads.append(index)
+        return super().__getitem__(index)
+
+
+def test_peeked_first_batches_are_delivered_by_the_first_epoch():
+    model = _model()
+    dataset = Counting()
+    model.fit(torch.utils.data.DataLoader(dataset, batch_size=4), epochs=2, verbose=0)
+    assert dataset.reads == 2 * N
+    batches = CountingBatches([(X[i:i + 4], Y[i:i + 4]) for i in range(0, N, 4)])
+    model.fit(batches, epochs=2, shuffle=False, verbose=0)
+    assert batches.reads == [0, 1, 2, 3] * 2
+    seen = []
+
+    def generator():
+        for i in range(0, N, 4):
+            seen.append(i)
+            yield X[i:i + 4], Y[i:i + 4]
+
+    history = model.fit(generator(), verbose=0, callbacks=[keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen.append(f"step {batch}"))])
+    assert seen == [0, "step 0", 4, "step 1", 8, "step 2", 12, "step 3"]
+    assert len(history.history["loss"]) == 1

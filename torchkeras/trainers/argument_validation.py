@@ -310,8 +310,8 @@ def check_batch(model, batch, argument="x", mode="train"):
         _check_numeric(sample_weight, weights_name)
         if y is None and model._compile_loss is not None:
             raise ValueError(
-                f"The model was compiled with a loss but {targets_name} are missing: `{argument}` has no targets. "
-                "Pass `y` (or yield `(x, y)` batches), or compile without a loss and use `add_loss()`."
+                f"The model was compiled with a loss, but `{argument}` has no targets. Pass `y` (or yield `(x, y)` "
+                "batches; `validation_data=(x_val, y_val)`), or compile without a loss and use `add_loss()`."
             )
     if model.built and model._declares_inputs:
         try:
