@@ -371,7 +371,8 @@ class Trainer:
                                                            metrics_unbuilt, loss_unbuilt)
             if mode != "predict":
                 if y_pred_spec is None and self._declares_inputs:
-                    y_pred_spec = lambda: self._output_spec_for(tree.map_structure(trainer_utils._spec_of, x))  # noqa: E731
+                    def y_pred_spec():  # computed only if a loss or metric checks labels
+                        return self._output_spec_for(tree.map_structure(trainer_utils._spec_of, x))
                 if iterator is not None:
                     all_targets = iterator.all_targets if iterator.all_targets is not None else y
                     argument_validation.check_targets(self, all_targets, y_pred_spec, argument)

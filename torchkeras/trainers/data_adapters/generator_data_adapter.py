@@ -71,8 +71,8 @@ class GeneratorDataAdapter:
         return ValueError(
             f"When passing a Python {kind} to a Keras model, the {kind.split(' ')[0]} must yield at least one "
             f"batch. Received an empty {kind.split(' ')[0]} as `{self._argument}`: it is exhausted (it yielded no "
-            "batches). Pass a fresh generator (a generator can be read only once), or one that loops forever together with "
-            "`steps_per_epoch`."
+            "batches). Pass a fresh generator (a generator can be read only once), or one that loops forever "
+            "together with `steps_per_epoch`."
         )
 
     def peek(self):
