@@ -13,6 +13,7 @@ from torchkeras.api_export import keras_export
 from torchkeras.backend import dtypes
 from torchkeras.backend.config import epsilon
 from torchkeras.backend.config import floatx
+from torchkeras.losses import label_checks
 from torchkeras.losses.loss import Loss
 from torchkeras.losses.tensor_utils import convert
 from torchkeras.losses.tensor_utils import normalize_axis
@@ -177,17 +178,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
 
 def _check_sparse_labels(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
-    """Raise a clear error for labels outside `[0, num_classes)` (one device sync; run on the first batch)."""
-    y_pred = y_pred if isinstance(y_pred, torch.Tensor) else torch.as_tensor(y_pred)
-    labels = y_true if isinstance(y_true, torch.Tensor) else torch.as_tensor(y_true)
-    if y_pred.dim() == 0:
-        return
-    num_classes = y_pred.shape[axis]
-    bad = (labels < 0) | (labels >= num_classes)
-    if ignore_class is not None:
-        bad = bad & (labels != ignore_class)
-    if bool(bad.any()):
-        raise _label_error(labels.long(), num_classes, y_pred.shape)
+    """Raise a clear error for labels outside `[0, num_classes)` or not whole numbers (one device sync; run on
+    the first batch, and by the trainer over in-memory labels)."""
+    del from_logits
+    label_checks.check_sparse_categorical_labels(y_true, y_pred, ignore_class=ignore_class, axis=axis)
 
 
 sparse_categorical_crossentropy._keras_check_inputs = _check_sparse_labels

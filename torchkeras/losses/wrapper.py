@@ -45,6 +45,7 @@ class LossFunctionWrapper(Loss):
             check = getattr(self.fn, "_keras_check_inputs", None)
             if check is not None:
                 check(y_true, y_pred, **self._fn_kwargs)
+                self._checked_pred_shape = tuple(y_pred.shape)  # lets the trainer check whole label arrays
             self._inputs_checked = True
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 

@@ -4,6 +4,7 @@ import torch
 from torchkeras.api_export import keras_export
 from torchkeras.backend import dtypes
 from torchkeras.backend.config import floatx
+from torchkeras.losses import label_checks
 from torchkeras.losses.tensor_utils import convert
 from torchkeras.losses.tensor_utils import prepare
 from torchkeras.losses.tensor_utils import squeeze_or_expand_to_same_rank
@@ -68,6 +69,11 @@ def sparse_categorical_accuracy(y_true, y_pred):
     return matches
 
 
+# Checked by the trainer before `fit`/`evaluate` (where a loss's `ignore_class` is known), not per batch: used
+# alone, like Keras's, the metric counts a label out of range as a miss.
+sparse_categorical_accuracy._keras_check_labels = label_checks.check_sparse_accuracy_labels
+
+
 @keras_export("keras.metrics.top_k_categorical_accuracy")
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the one-hot target class is among the `k` highest scores of `y_pred`, else 0.0."""
@@ -99,6 +105,9 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
         matches = _in_top_k(y_true, y_pred, k)
     matches = _float(matches)
     return matches.reshape(original_shape) if len(original_shape) > 1 else matches
+
+
+sparse_top_k_categorical_accuracy._keras_check_labels = label_checks.check_sparse_top_k_labels
 
 
 @keras_export("keras.metrics.Accuracy")

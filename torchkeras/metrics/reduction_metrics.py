@@ -117,6 +117,7 @@ class MeanMetricWrapper(Mean):
             check = getattr(self._fn, "_keras_check_inputs", None)
             if check is not None:
                 check(y_true, y_pred, **self._fn_kwargs)
+                self._checked_pred_shape = tuple(y_pred.shape)  # lets the trainer check whole label arrays
             self._inputs_checked = True
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         if mask is not None:

@@ -11,10 +11,15 @@ from torchkeras.trainers.data_adapters import get_data_adapter
 
 class EpochIterator:
     def __init__(self, x=None, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None, shuffle=False,
-                 class_weight=None, adapter=None):
+                 class_weight=None, adapter=None, argument="x"):
+        from torchkeras.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
+
         self.adapter = adapter or get_data_adapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                                     steps_per_epoch=steps_per_epoch, shuffle=shuffle,
-                                                    class_weight=class_weight)
+                                                    class_weight=class_weight, argument=argument)
+        self.argument = argument
+        # In-memory targets, as given (host arrays stay on the host): the trainer checks all their labels once.
+        self.all_targets = y if isinstance(self.adapter, ArrayDataAdapter) else None
         self.steps_per_epoch = steps_per_epoch
         self._persistent = None
         self._exhausted_warned = False
@@ -27,7 +32,8 @@ class EpochIterator:
         return self.adapter.num_batches
 
     def first_batch(self):
-        """The first batch of the data, without consuming it (None when the data can't be peeked)."""
+        """The first batch of the data, on the device, without consuming it (None when the data can't be
+        peeked). Generators, PyDatasets and DataLoaders read it once: their next epoch starts with it."""
         from torchkeras.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 
         adapter = self.adapter
@@ -35,9 +41,7 @@ class EpochIterator:
             return adapter._pack([adapter._take(a, 0, min(adapter.batch_size, adapter.num_samples), None)
                                   for a in adapter._flat])
         if hasattr(adapter, "peek"):
-            from torchkeras.trainers.data_adapters.generator_data_adapter import batch_to_device
-
-            return batch_to_device(adapter.peek(), adapter.device)
+            return adapter.peek()
         return None
 
     def enumerate_epoch(self):

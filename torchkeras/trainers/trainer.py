@@ -22,6 +22,7 @@ from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.callbacks.lazy_logs import LazyLogs, pythonify_logs
 from torchkeras.distribution import distribution_lib
 from torchkeras.layers.layer import structure_version
+from torchkeras.trainers import argument_validation
 from torchkeras.trainers import compile_utils
 from torchkeras.trainers import distributed
 from torchkeras.trainers import trainer_utils
@@ -351,23 +352,34 @@ class Trainer:
         return jit.compile_step(self, fn)
 
     # --- building from data ----------------------------------------------------------------------------
-    def _symbolic_build(self, iterator=None, data_batch=None):
+    def _symbolic_build(self, iterator=None, data_batch=None, mode="train", targets=None):
         """Build the model, the compiled loss and metrics, and the optimizer from the first batch's shapes,
-        before any step runs (as Keras does); also check the data against the model's declared inputs."""
+        before any step runs (as Keras does); also check the data against the model: the first batch's
+        structure, dtypes and shapes, and the class labels of sparse losses and metrics (all in-memory labels,
+        or `targets` where they are on the host)."""
         model_unbuilt = not self.built
         metrics_unbuilt = self._compile_metrics is not None and not self._compile_metrics.built
         loss_unbuilt = self._compile_loss is not None and not self._compile_loss.built
         optimizer_unbuilt = self.optimizer is not None and not getattr(self.optimizer, "built", True)
-        needs_batch = model_unbuilt or metrics_unbuilt or loss_unbuilt or self._declares_inputs
-        if needs_batch and data_batch is None and iterator is not None:
+        if data_batch is None and iterator is not None:
             data_batch = iterator.first_batch()
         if data_batch is not None:
+            argument = iterator.argument if iterator is not None else "x"
+            argument_validation.check_batch(self, data_batch, argument, mode)
             x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data_batch)
-            if not model_unbuilt:
-                self._check_data_inputs(x)
+            y_pred_spec = None
             if model_unbuilt or metrics_unbuilt or loss_unbuilt:
-                trainer_utils.symbolic_build(self, x, y, sample_weight, model_unbuilt, metrics_unbuilt,
-                                             loss_unbuilt)
+                y_pred_spec = trainer_utils.symbolic_build(self, x, y, sample_weight, model_unbuilt,
+                                                           metrics_unbuilt, loss_unbuilt)
+            if mode != "predict":
+                if y_pred_spec is None and self._declares_inputs:
+                    def y_pred_spec():  # computed only if a loss or metric checks labels
+                        return self._output_spec_for(tree.map_structure(trainer_utils._spec_of, x))
+                if iterator is not None:
+                    all_targets = iterator.all_targets if iterator.all_targets is not None else y
+                    argument_validation.check_targets(self, all_targets, y_pred_spec, argument)
+                else:
+                    argument_validation.check_targets(self, targets, y_pred_spec, argument, host_only=True)
         distribution_lib.prepare_model(self)
         if optimizer_unbuilt and self.built:
             self.optimizer.build(self.trainable_weights)
@@ -384,6 +396,12 @@ class Trainer:
             raise TypeError(f"{type(self).__name__}.fit() got an unexpected keyword argument "
                             f"'{next(iter(kwargs))}'")
         self._assert_compile_called("fit")
+        argument_validation.validate_fit_arguments(
+            batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+            class_weight=class_weight, initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps, validation_batch_size=validation_batch_size,
+            validation_freq=validation_freq)
         distributed.initialize()
         if validation_split and validation_data is None:
             if not data_adapter_utils.is_array_like(tree.flatten(x)[0] if x is not None else None):
@@ -401,6 +419,13 @@ class Trainer:
                                  shuffle=shuffle, class_weight=class_weight)
         self._symbolic_build(iterator=iterator)
         iterator = distributed.shard(iterator, x)
+        val_iterator = None
+        if val_data is not None:  # checked before training, not after the first epoch
+            val_iterator = EpochIterator(val_data[0], val_data[1], val_data[2],
+                                         batch_size=validation_batch_size or batch_size,
+                                         steps_per_epoch=validation_steps, shuffle=False, argument="validation_data")
+            self._symbolic_build(iterator=val_iterator, mode="test")
+            val_iterator = distributed.shard(val_iterator, val_data[0], training=False)
         verbose = trainer_utils.resolve_verbose(verbose)
         callbacks, verbose = distributed.gate_callbacks(callbacks, verbose)
         if not isinstance(callbacks, CallbackList):
@@ -410,7 +435,6 @@ class Trainer:
         self.make_train_function()
         batch_begin = callbacks.needs_batch_logs("on_train_batch_begin")
         batch_end = callbacks.needs_batch_logs("on_train_batch_end")
-        val_iterator = None
         callbacks.on_train_begin()
         training_logs = None
         if self._initial_epoch is not None:
@@ -433,12 +457,7 @@ class Trainer:
                 distributed.sync_metrics(self)
                 epoch_logs = pythonify_logs(self._get_metrics_result_or_logs(logs))
                 self.eval()
-                if val_data is not None and trainer_utils.should_eval(epoch, validation_freq):
-                    if val_iterator is None:
-                        val_iterator = EpochIterator(val_data[0], val_data[1], val_data[2],
-                                                     batch_size=validation_batch_size or batch_size,
-                                                     steps_per_epoch=validation_steps, shuffle=False)
-                        val_iterator = distributed.shard(val_iterator, val_data[0], training=False)
+                if val_iterator is not None and trainer_utils.should_eval(epoch, validation_freq):
                     val_logs = self.evaluate(verbose=0, callbacks=callbacks, return_dict=True,
                                              _epoch_iterator=val_iterator)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -463,10 +482,12 @@ class Trainer:
         if kwargs:
             raise ValueError(f"Arguments not recognized: {kwargs}")
         self._assert_compile_called("evaluate")
+        argument_validation.validate_evaluate_arguments(batch_size=batch_size, verbose=verbose, steps=steps,
+                                                        callbacks=callbacks)
         if iterator is None:
             iterator = EpochIterator(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps,
                                      shuffle=False)
-            self._symbolic_build(iterator=iterator)
+            self._symbolic_build(iterator=iterator, mode="test")
             iterator = distributed.shard(iterator, x, training=False)
         verbose = trainer_utils.resolve_verbose(verbose)
         callbacks, verbose = distributed.gate_callbacks(callbacks, verbose)
@@ -504,8 +525,10 @@ class Trainer:
         if kwargs:
             raise TypeError(f"{type(self).__name__}.predict() got an unexpected keyword argument "
                             f"'{next(iter(kwargs))}'")
+        argument_validation.validate_predict_arguments(batch_size=batch_size, verbose=verbose, steps=steps,
+                                                       callbacks=callbacks)
         iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False)
-        self._symbolic_build(iterator=iterator)
+        self._symbolic_build(iterator=iterator, mode="predict")
         verbose = trainer_utils.resolve_verbose(verbose)
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
@@ -536,6 +559,7 @@ class Trainer:
                        reset_metrics=True):
         """Run one training step on one batch; returns that batch's loss and metrics."""
         self._assert_compile_called("train_on_batch")
+        argument_validation.check_class_weight(class_weight)
         if class_weight is not None:
             if sample_weight is not None:
                 raise ValueError(
@@ -543,7 +567,7 @@ class Trainer:
                     f"Received: sample_weight={sample_weight}, class_weight={class_weight}")
             sample_weight = data_adapter_utils.class_weight_to_sample_weights(y, class_weight)
         batch = self._single_batch(x, y, sample_weight)
-        self._symbolic_build(data_batch=batch)
+        self._symbolic_build(data_batch=batch, targets=y)
         self.make_train_function()
         if reset_metrics:
             self.reset_metrics()
@@ -561,7 +585,7 @@ class Trainer:
         """Evaluate on one batch; returns that batch's loss and metrics."""
         self._assert_compile_called("test_on_batch")
         batch = self._single_batch(x, y, sample_weight)
-        self._symbolic_build(data_batch=batch)
+        self._symbolic_build(data_batch=batch, mode="test", targets=y)
         self.make_test_function()
         if reset_metrics:
             self.reset_metrics()
@@ -574,6 +598,7 @@ class Trainer:
     def predict_on_batch(self, x):
         """The model's outputs for one batch, as NumPy arrays."""
         batch = self._single_batch(x, None, None)
+        self._symbolic_build(data_batch=batch, mode="predict")
         self.make_predict_function()
         self.eval()
         return trainer_utils.concat_to_numpy([self.predict_function([batch])])

@@ -110,6 +110,9 @@ def check_input_shapes(model, x):
         if detail is None:
             detail = (f'Input {index} of layer "{model.name}" is incompatible with the layer: expected '
                       f"shape={expected}, found shape={shape}")
+        else:
+            detail += (f"\n\nThe data for the model's input '{spec.name}' (expected shape={expected}) has "
+                       f"shape={shape}.")
         raise ValueError(
             f"Exception encountered when calling {type(model).__name__}.call().\n\n{detail}\n\n"
             f"Arguments received by {type(model).__name__}.call():\n"
@@ -138,7 +141,9 @@ def _spec_of(v):
     if v is None or not hasattr(v, "shape") or not hasattr(v, "dtype"):
         return v
     shape = tuple(v.shape)
-    return KerasTensor((None,) + shape[1:] if shape else shape, dtype=dtypes.standardize_dtype(v.dtype))
+    kind = getattr(v.dtype, "kind", None)  # NumPy strings (for string inputs) are "string" tensors
+    dtype = "string" if kind in ("U", "S", "O") else dtypes.standardize_dtype(v.dtype)
+    return KerasTensor((None,) + shape[1:] if shape else shape, dtype=dtype)
 
 
 def _head(v):
@@ -150,7 +155,7 @@ def _head(v):
 def symbolic_build(model, x, y, sample_weight, model_unbuilt, metrics_unbuilt, loss_unbuilt):
     """Build an unbuilt model from the shapes of a batch without running it on the batch, then the compiled
     metrics and loss (calling `compute_metrics` and `compute_loss` once, as Keras does, on two samples of the
-    batch; the metric states are restored afterwards)."""
+    batch; the metric states are restored afterwards). Returns the specs of the outputs."""
     from torchkeras.backend import symbolic
 
     x_spec = tree.map_structure(_spec_of, x)
@@ -166,7 +171,7 @@ def symbolic_build(model, x, y, sample_weight, model_unbuilt, metrics_unbuilt, l
     else:
         y_pred_spec = model._output_spec_for(x_spec)
     if not (metrics_unbuilt or loss_unbuilt) or y is None:
-        return
+        return y_pred_spec
     from torchkeras.backend import device as device_lib
 
     device = device_lib.get_device()
@@ -185,12 +190,16 @@ def symbolic_build(model, x, y, sample_weight, model_unbuilt, metrics_unbuilt, l
     model._clear_losses()
     try:
         with torch.no_grad():
-            if metrics_unbuilt:
-                model.compute_metrics(x_s, y_s, y_pred_s, sample_weight=sw_s)
-            if loss_unbuilt:
-                model._compute_loss(x_s, y_s, y_pred_s, sw_s, training=False)
-    except Exception:  # noqa: BLE001 - left to build on the first real step, where a real error surfaces
-        pass
+            # Each on its own: a metric that fails on these samples must not leave the loss unbuilt.
+            for unbuilt, build in ((metrics_unbuilt, lambda: model.compute_metrics(x_s, y_s, y_pred_s,
+                                                                                   sample_weight=sw_s)),
+                                   (loss_unbuilt, lambda: model._compute_loss(x_s, y_s, y_pred_s, sw_s,
+                                                                              training=False))):
+                if unbuilt:
+                    try:
+                        build()
+                    except Exception:  # noqa: BLE001 - built on the first real step, where a real error surfaces
+                        pass
     finally:
         model._clear_losses()
         with torch.no_grad():
@@ -201,3 +210,4 @@ def symbolic_build(model, x, y, sample_weight, model_unbuilt, metrics_unbuilt, l
                         v.copy_(before[id(v)])
                 else:
                     m.reset_state()
+    return y_pred_spec

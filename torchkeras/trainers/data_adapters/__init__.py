@@ -19,33 +19,64 @@ def _is_array_structure(x):
     )
 
 
+def _is_list_of_scalars(x):
+    """A (nested) list of Python numbers or strings: one array, as Keras 2's lists-of-scalars adapter read it."""
+    while isinstance(x, (list, tuple)) and x:
+        x = x[0]
+    return isinstance(x, (bool, int, float, str, bytes, np.generic))
+
+
+def _lists_to_arrays(value, name):
+    def convert(v):
+        if not isinstance(v, (list, tuple)) or not v or not _is_list_of_scalars(v):
+            return v
+        try:
+            return np.asarray(v)
+        except ValueError as e:
+            raise ValueError(
+                f"`{name}` is a list of sequences of different lengths, which is not an array: {e}. Pad the "
+                "sequences to one length first (e.g. with `keras.utils.pad_sequences`)."
+            ) from None
+
+    if isinstance(value, dict):
+        return {k: convert(v) for k, v in value.items()}
+    return convert(value)
+
+
 def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None, shuffle=False,
-                     class_weight=None):
-    """Pick the adapter for `x`: arrays, a torch DataLoader/Dataset, a PyDataset, or a generator."""
+                     class_weight=None, argument="x"):
+    """Pick the adapter for `x`: arrays, a torch DataLoader/Dataset, a PyDataset, or a generator.
+
+    `argument` names the data in error messages (`x`, `validation_data`)."""
     from torchkeras.trainers.data_adapters import py_dataset_adapter
 
     if py_dataset_adapter.is_py_dataset(x):
         _no_targets(y, sample_weight, "a PyDataset")
         if class_weight is not None:
-            return py_dataset_adapter.PyDatasetAdapter(x, shuffle=shuffle, class_weight=class_weight)
-        return py_dataset_adapter.PyDatasetAdapter(x, shuffle=shuffle)
+            return py_dataset_adapter.PyDatasetAdapter(x, shuffle=shuffle, class_weight=class_weight,
+                                                       argument=argument)
+        return py_dataset_adapter.PyDatasetAdapter(x, shuffle=shuffle, argument=argument)
     if isinstance(x, (torch.utils.data.DataLoader, torch.utils.data.Dataset)):
         _no_targets(y, sample_weight, "a torch DataLoader or Dataset")
-        return TorchDataLoaderAdapter(x, batch_size=batch_size, shuffle=shuffle)
+        return TorchDataLoaderAdapter(x, batch_size=batch_size, shuffle=shuffle, argument=argument)
     if isinstance(x, (types.GeneratorType,)) or hasattr(x, "__next__"):
         _no_targets(y, sample_weight, "a generator")
         if class_weight is not None:
             raise ValueError("`class_weight` is not supported with generators in torchkeras yet: pass "
                              "per-sample weights as the third element of each batch instead.")
-        return GeneratorDataAdapter(x)
+        return GeneratorDataAdapter(x, argument=argument)
     if isinstance(x, (np.ndarray, torch.Tensor, dict, list, tuple)) or data_adapter_utils.is_array_like(x):
+        x = _lists_to_arrays(x, argument if argument == "x" else f"{argument}[0]")
+        y = _lists_to_arrays(y, "y" if argument == "x" else f"{argument}[1]")
+        sample_weight = _lists_to_arrays(sample_weight, "sample_weight" if argument == "x" else f"{argument}[2]")
         if isinstance(x, (list, tuple)) and x and not _is_array_structure(x):
             raise ValueError(f"Unrecognized data type: x={x} (of type {type(x)})")
         return ArrayDataAdapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
-                                steps=steps_per_epoch, shuffle=shuffle, class_weight=class_weight)
+                                steps=steps_per_epoch, shuffle=shuffle, class_weight=class_weight,
+                                argument=argument)
     if hasattr(x, "__iter__"):
         _no_targets(y, sample_weight, "an iterable dataset")
-        return GeneratorDataAdapter(x)
+        return GeneratorDataAdapter(x, argument=argument)
     raise ValueError(f"Unrecognized data type: x={x} (of type {type(x)})")
 
 

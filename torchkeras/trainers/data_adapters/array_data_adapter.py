@@ -28,8 +28,8 @@ def _to_tensor(x):
     if hasattr(x, "to_numpy") and not isinstance(x, np.ndarray):  # pandas
         x = x.to_numpy()
     arr = np.asarray(x)
-    if arr.dtype == object or arr.dtype.kind in ("U", "S"):
-        return arr  # strings stay NumPy (preprocessing layers take them)
+    if arr.dtype.kind not in "biufc":
+        return arr  # strings stay NumPy (preprocessing layers take them); other kinds are reported by the checks
     if arr.dtype == np.float64:
         arr = arr.astype(config.floatx())
     elif arr.dtype.kind == "u" and arr.dtype != np.uint8:
@@ -43,7 +43,7 @@ def _to_tensor(x):
 
 class ArrayDataAdapter:
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, steps=None, shuffle=False,
-                 class_weight=None, device=None):
+                 class_weight=None, device=None, argument="x"):
         if class_weight is not None:
             if sample_weight is not None:
                 raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
@@ -60,6 +60,12 @@ class ArrayDataAdapter:
         if not sized:
             raise ValueError("Expected array inputs with a batch dimension; received scalars.")
         self.num_samples = int(sized[0].shape[0])
+        if self.num_samples == 0:
+            shapes = [tuple(a.shape) for a in self._flat if a is not None and hasattr(a, "shape")]
+            raise ValueError(
+                f"Expected at least one sample in `{argument}`, but the arrays given have 0 samples (shapes: "
+                f"{shapes}). There is nothing to train on, evaluate or predict: pass non-empty data."
+            )
         if batch_size is None:
             batch_size = math.ceil(self.num_samples / steps) if steps else 32
         self.batch_size = max(1, int(batch_size))

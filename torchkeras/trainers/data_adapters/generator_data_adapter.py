@@ -43,7 +43,7 @@ def _check_batch(batch):
 class GeneratorDataAdapter:
     """Wraps a generator (consumed once) or a re-iterable (iterated again each epoch)."""
 
-    def __init__(self, generator, device=None):
+    def __init__(self, generator, device=None, argument="x"):
         self.device = torch.device(device) if device is not None else get_device()
         self._source = generator
         self._is_iterator = hasattr(generator, "__next__")
@@ -54,27 +54,49 @@ class GeneratorDataAdapter:
                 self.num_batches = len(generator)
             except TypeError:
                 self.num_batches = None
+        self._argument = argument
         self._peeked = None
+        self._peeked_on_device = None
         if self._is_iterator:
             try:
                 first = next(self._source)
             except StopIteration:
-                raise ValueError(
-                    "The generator passed to the model is already exhausted: it yielded no batches. "
-                    "Pass a fresh generator, or one that loops forever together with `steps_per_epoch`."
-                ) from None
+                raise self._empty_error() from None
             _check_batch(first)
             self._peeked = first
             self._iterator = itertools.chain([first], self._source)
 
+    def _empty_error(self):
+        kind = "generator" if self._is_iterator else f"iterable ({type(self._source).__name__})"
+        return ValueError(
+            f"When passing a Python {kind} to a Keras model, the {kind.split(' ')[0]} must yield at least one "
+            f"batch. Received an empty {kind.split(' ')[0]} as `{self._argument}`: it is exhausted (it yielded no "
+            "batches). Pass a fresh generator (a generator can be read only once), or one that loops forever "
+            "together with `steps_per_epoch`."
+        )
+
     def peek(self):
+        """The first batch, on the device (a generator's first batch is kept and delivered by the first epoch;
+        a re-iterable is iterated once more)."""
         if self._peeked is not None:
-            return self._peeked
-        return next(iter(self._source))
+            if self._peeked_on_device is None:
+                self._peeked_on_device = batch_to_device(self._peeked, self.device)
+            return self._peeked_on_device
+        try:
+            first = next(iter(self._source))
+        except StopIteration:
+            raise self._empty_error() from None
+        _check_batch(first)
+        return batch_to_device(first, self.device)
 
     def get_iterator(self):
         source = self._iterator if self._is_iterator else iter(self._source)
         for batch in source:
+            if batch is self._peeked and self._peeked is not None:
+                self._peeked = None
+                on_device, self._peeked_on_device = self._peeked_on_device, None
+                yield on_device if on_device is not None else batch_to_device(batch, self.device)
+                continue
             _check_batch(batch)
             yield batch_to_device(batch, self.device)
 

@@ -4,6 +4,9 @@ Like Keras: with `workers > 1` (threads) or `use_multiprocessing=True` (processe
 epoch so they see the dataset's current state) batches are requested ahead, at most `max_queue_size` at a
 time, and delivered in order. `fit(shuffle=True)` shuffles the batch order each epoch (Python's `random`).
 An endless dataset (`num_batches` None) is read until `steps_per_epoch` is reached.
+
+`peek()` fetches the first batch of the next epoch ahead (for the trainer's checks and build); that epoch then
+delivers it as its first batch, so no batch is read twice.
 """
 import concurrent.futures
 import itertools
@@ -68,7 +71,7 @@ def standardize_batch(batch, class_weight=None):
 
 
 class PyDatasetAdapter:
-    def __init__(self, dataset, shuffle=False, class_weight=None, device=None):
+    def __init__(self, dataset, shuffle=False, class_weight=None, device=None, argument="x"):
         self.dataset = dataset
         self.shuffle = shuffle
         self.class_weight = class_weight
@@ -77,6 +80,14 @@ class PyDatasetAdapter:
             self.num_batches = dataset.num_batches
         except AttributeError:  # a duck-typed Keras 2 Sequence
             self.num_batches = len(dataset)
+        if self.num_batches is not None and int(self.num_batches) <= 0:
+            raise ValueError(
+                f"The {type(dataset).__name__} passed as `{argument}` has no batches (its `num_batches`/`__len__` "
+                f"is {self.num_batches}): there is nothing to train on, evaluate or predict. Check that it holds "
+                "data and that `__len__` returns the number of batches."
+            )
+        self._argument = argument
+        self._primed = None  # (remaining indices of the next epoch, its first batch on the device)
         self.batch_size = None
         self._workers = int(_option(dataset, "workers", 1))
         self._multiprocessing = bool(_option(dataset, "use_multiprocessing", False))
@@ -100,8 +111,7 @@ class PyDatasetAdapter:
             return concurrent.futures.ThreadPoolExecutor(self._workers)
         return None
 
-    def _raw_batches(self):
-        order = self._order()
+    def _raw_batches(self, order):
         executor = self._executor()
         if executor is None:
             for i in order:
@@ -124,12 +134,38 @@ class PyDatasetAdapter:
                 future.cancel()
             executor.shutdown(wait=True, cancel_futures=True)
 
+    def _to_device(self, batch):
+        return batch_to_device(standardize_batch(batch, self.class_weight), self.device)
+
+    def peek(self):
+        """The first batch of the next epoch, on the device (read once: the epoch starts with it)."""
+        if self._primed is None:
+            if hasattr(self.dataset, "on_epoch_begin"):
+                self.dataset.on_epoch_begin()
+            order = iter(self._order())
+            first = next(order, None)
+            if first is None:
+                raise ValueError(f"The {type(self.dataset).__name__} passed as `{self._argument}` has no batches.")
+            if self._workers > 1 or self._multiprocessing:  # like the epoch's batches: off the main thread
+                with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                    raw = pool.submit(self.dataset.__getitem__, first).result()
+            else:
+                raw = self.dataset[first]
+            self._primed = (order, self._to_device(raw))
+        return self._primed[1]
+
     def get_iterator(self):
         """One epoch of device batches."""
-        if hasattr(self.dataset, "on_epoch_begin"):
-            self.dataset.on_epoch_begin()
-        for batch in self._raw_batches():
-            yield batch_to_device(standardize_batch(batch, self.class_weight), self.device)
+        if self._primed is not None:
+            order, first = self._primed
+            self._primed = None
+            yield first
+        else:
+            if hasattr(self.dataset, "on_epoch_begin"):
+                self.dataset.on_epoch_begin()
+            order = self._order()
+        for batch in self._raw_batches(order):
+            yield self._to_device(batch)
 
     def on_epoch_end(self):
         self.dataset.on_epoch_end()
