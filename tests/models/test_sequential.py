@@ -62,3 +62,22 @@ def test_sequential_config_round_trip():
 def test_get_layer():
     model = keras.Sequential([keras.Input((4,)), layers.Dense(3, name="x")])
     assert model.get_layer("x") is model.layers[0]
+
+
+def test_deepcopy_runs_the_copied_layers():
+    import copy
+
+    for build in (lambda: keras.Sequential([keras.Input((3,)), layers.Dense(2)]),
+                  lambda: keras.Model(*_io())):
+        model = build()
+        clone = copy.deepcopy(model)
+        x = np.ones((1, 3), "float32")
+        before = clone.predict(x, verbose=0)
+        model.set_weights([w * 0 for w in model.get_weights()])
+        np.testing.assert_array_equal(clone.predict(x, verbose=0), before)
+        assert not np.allclose(model.predict(x, verbose=0), before)
+
+
+def _io():
+    inp = keras.Input((3,))
+    return inp, layers.Dense(2)(inp)

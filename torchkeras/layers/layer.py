@@ -113,6 +113,14 @@ def _shape_of(x):
     return None
 
 
+def _arrays_to_tensors(args, kwargs):
+    if any(isinstance(a, np.ndarray) for a in args[1:]):
+        args = args[:1] + tuple(_to_tensor_input(a) for a in args[1:])
+    if any(isinstance(v, np.ndarray) for v in kwargs.values()):
+        kwargs = {k: _to_tensor_input(v) for k, v in kwargs.items()}
+    return args, kwargs
+
+
 def _to_tensor_input(x):
     if isinstance(x, np.ndarray) and x.dtype.kind not in ("U", "S", "O"):  # strings stay NumPy
         from torchkeras import ops
@@ -668,6 +676,9 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
 
     def __call__(self, *args, **kwargs):
         first = args[0] if args else None
+        if len(args) > 1 or kwargs:
+            # Like Keras, NumPy arrays in any argument become tensors (`mha(query, value)` with arrays).
+            args, kwargs = _arrays_to_tensors(args, kwargs)
         if not isinstance(first, torch.Tensor):
             if args:
                 first = tree.map_structure(_to_tensor_input, first)

@@ -17,6 +17,7 @@ class GraphPlan:
     def __init__(self, inputs, outputs_struct, nodes_by_depth):
         from torchkeras.layers.layer import Layer, call_signature_info
 
+        self._graph = (inputs, outputs_struct, nodes_by_depth)  # what the plan is rebuilt from on a deepcopy
         self._slots = {}
         self.input_slots = [self._slot(t) for t in inputs]
         self.input_dtypes = [_torch_dtype(t.dtype) for t in inputs]
@@ -49,6 +50,12 @@ class GraphPlan:
         self.output_has_mask = [getattr(t, "_keras_mask", None) is not None for t in flat_outputs]
         self.n_slots = len(self._slots)
         self.single_output = not tree.is_nested(outputs_struct)
+
+    def __deepcopy__(self, memo):
+        # The steps are closures over the layers: a copied model gets a plan over its copied graph and layers.
+        import copy
+
+        return GraphPlan(*copy.deepcopy(self._graph, memo))
 
     def _slot(self, tensor):
         key = id(tensor)

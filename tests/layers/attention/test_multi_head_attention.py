@@ -180,3 +180,12 @@ def test_config_round_trip_and_keras2_config():
     assert restored.built and len(restored.get_weights()) == 8
     assert tuple(restored.query_dense.kernel.shape) == (6, 2, 3)
     assert tuple(restored(torch.randn(1, 5, 6), torch.randn(1, 7, 6)).shape) == (1, 5, 4)
+
+
+def test_attention_layers_move_with_module_to():
+    import torch
+
+    for layer in (layers.MultiHeadAttention(2, 4), layers.GroupQueryAttention(4, 4, 2)):
+        x = np.ones((1, 3, 8), "float32")
+        layer(x, x)
+        assert layer.to("cpu") is layer and layer.to(torch.float32) is layer

@@ -114,7 +114,7 @@ class GroupedQueryAttention(Layer):
     def _output_dense(self):
         return self.output_dense
 
-    _apply = staticmethod(apply_sublayer)
+    _call_sublayer = staticmethod(apply_sublayer)
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False, mask=None):
@@ -128,16 +128,16 @@ class GroupedQueryAttention(Layer):
         if not causal_only:
             attention_mask = self._compute_attention_mask(query, value, query_mask, value_mask, key_mask,
                                                           attention_mask, use_causal_mask)
-        gate = self._apply(self.gate_dense, query) if self.use_gate else None
-        query = self._apply(self.query_dense, query)
-        key = torch.repeat_interleave(self._apply(self.key_dense, key), self.num_repeats, dim=2)
-        value = torch.repeat_interleave(self._apply(self.value_dense, value), self.num_repeats, dim=2)
+        gate = self._call_sublayer(self.gate_dense, query) if self.use_gate else None
+        query = self._call_sublayer(self.query_dense, query)
+        key = torch.repeat_interleave(self._call_sublayer(self.key_dense, key), self.num_repeats, dim=2)
+        value = torch.repeat_interleave(self._call_sublayer(self.value_dense, value), self.num_repeats, dim=2)
         output, scores = self._compute_attention(query, key, value, attention_mask=attention_mask, training=training,
                                                  use_causal_mask=causal_only,
                                                  return_attention_scores=return_attention_scores)
         if gate is not None:
             output = output * gate
-        output = self._apply(self.output_dense, output)
+        output = self._call_sublayer(self.output_dense, output)
         if return_attention_scores:
             return output, scores
         return output

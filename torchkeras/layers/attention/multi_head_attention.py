@@ -224,7 +224,7 @@ class MultiHeadAttention(Layer):
         self._dropout_layer = Dropout(rate=self._dropout, dtype=self.dtype_policy, seed=self.seed)
 
     # --- call --------------------------------------------------------------------------------------------
-    _apply = staticmethod(apply_sublayer)
+    _call_sublayer = staticmethod(apply_sublayer)
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False, mask=None):
@@ -241,16 +241,16 @@ class MultiHeadAttention(Layer):
             attention_mask = self._compute_attention_mask(query, value, query_mask=query_mask, value_mask=value_mask,
                                                           key_mask=key_mask, attention_mask=attention_mask,
                                                           use_causal_mask=use_causal_mask)
-        gate = self._apply(self.gate_dense, query) if self._use_gate else None
-        query = self._apply(self.query_dense, query)
-        key = self._apply(self.key_dense, key)
-        value = self._apply(self.value_dense, value)
+        gate = self._call_sublayer(self.gate_dense, query) if self._use_gate else None
+        query = self._call_sublayer(self.query_dense, query)
+        key = self._call_sublayer(self.key_dense, key)
+        value = self._call_sublayer(self.value_dense, value)
         extra = {"use_causal_mask": True} if causal_only else {}
         attention_output, attention_scores = self._compute_attention(
             query, key, value, attention_mask, training, return_attention_scores, **extra)
         if gate is not None:
             attention_output = attention_output * gate
-        attention_output = self._apply(self.output_dense, attention_output)
+        attention_output = self._call_sublayer(self.output_dense, attention_output)
         if return_attention_scores:
             return attention_output, attention_scores
         return attention_output
