@@ -1,32 +1,59 @@
-"""`compile(jit_compile=True)`: run the training step through `torch.compile`, falling back to eager.
+"""`compile(jit_compile=True)`: the step functions (`train_step`, `test_step`, `predict_step` inside
+`train_function`, ...) run through `torch.compile`, falling back to eager.
 
-If torch cannot compile the step (an unsupported op, a platform without a compiler), training continues
+The public hooks are what gets compiled, so a user's override is compiled too. The default `train_step` is
+written so that dynamo captures the forward pass, the loss, the gradients (`torch.autograd.grad`, traced with
+`trace_autograd_ops`) and the metric updates; the optimizer's update stays eager Python (its step counter and
+learning rate are host values). Compiling happens once per input signature: a second batch size (the last
+partial batch of an epoch) makes the batch dimension dynamic, so there is one recompile at most.
+
+On CUDA the compiled graphs also run as CUDA graphs (`mode="reduce-overhead"`) where torch can, which takes
+the kernel launch cost off small models. `TORCHKERAS_JIT_BACKEND` picks another torch.compile backend (the tests
+use `aot_eager`, which captures the same graphs without inductor's code generation).
+
+If torch cannot compile a step (an unsupported op, a platform without a compiler), training continues
 eagerly after one warning that says why.
 """
+import os
 import warnings
 
 import torch
 
 
-def compile_step(model, fn):
-    compiled = torch.compile(fn, dynamic=None)
-    state = {"fn": compiled, "failed": False}
+def compile_step(model, fn, kind="train"):
+    """`fn(data)` compiled with `torch.compile`, falling back (once, with a warning) to `fn` itself."""
+    options = {"dynamic": None}
+    backend = os.environ.get("TORCHKERAS_JIT_BACKEND")
+    if backend:
+        options["backend"] = backend
+    elif _on_cuda(model):
+        options["mode"] = "reduce-overhead"
+    compiled = torch.compile(fn, **options)
+    state = {"failed": False}
 
-    def step(*args, **kwargs):
+    def step(data):
         if state["failed"]:
-            return fn(*args, **kwargs)
+            return fn(data)
         try:
-            return state["fn"](*args, **kwargs)
+            with torch._dynamo.config.patch(trace_autograd_ops=True):
+                return compiled(data)
         except Exception as e:  # noqa: BLE001 - fall back once, loudly
             state["failed"] = True
+            message = str(e).strip().splitlines()[0] if str(e).strip() else ""
             warnings.warn(
-                f"`jit_compile=True`: torch.compile could not compile the step of model '{model.name}' "
-                f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}). Falling back to eager "
-                "execution.",
+                f"`jit_compile=True`: torch.compile could not compile the {kind} step of model '{model.name}' "
+                f"({type(e).__name__}: {message}). Falling back to eager execution.",
                 stacklevel=2,
             )
             for p in model.parameters():
                 p.grad = None
-            return fn(*args, **kwargs)
+            return fn(data)
 
+    step.compiled = compiled
     return step
+
+
+def _on_cuda(model):
+    for p in model.parameters():
+        return p.device.type == "cuda"
+    return False

@@ -271,17 +271,26 @@ class Trainer:
         update the metrics, return `{m.name: m.result() for m in self.metrics}`.
         """
         x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data)
+        compiling = torch.compiler.is_compiling()
         y_pred = self(x, training=True)
-        self.zero_grad()
+        if not compiling:
+            self.zero_grad()
         loss = self._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
         self._loss_tracker.update_state(loss, sample_weight=trainer_utils.batch_size_of(x))
         if self.optimizer is not None:
             loss = self.optimizer.scale_loss(loss)
         trainable_weights = self.trainable_weights
         if trainable_weights:
-            loss.backward()
+            if compiling:
+                # Under `jit_compile=True` the gradients are taken inside the compiled graph (torch.compile
+                # traces `torch.autograd.grad`, not `backward`), and the predictions go on detached.
+                grads = torch.autograd.grad(loss, trainable_weights, allow_unused=True)
+                y_pred = tree.map_structure(_detach, y_pred)
+            else:
+                loss.backward()
+                grads = [v.grad for v in trainable_weights]
             with torch.no_grad():
-                self.optimizer.apply([v.grad for v in trainable_weights], trainable_weights)
+                self.optimizer.apply(grads, trainable_weights)
         else:
             warnings.warn("The model does not have any trainable weights.", stacklevel=2)
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
@@ -319,7 +328,7 @@ class Trainer:
         def one_step_on_data(data):
             return self.train_step(data[0])
 
-        self.train_function = self._maybe_jit(one_step_on_data)
+        self.train_function = self._maybe_jit(one_step_on_data, "train")
         return self.train_function
 
     def make_test_function(self, force=False):
@@ -330,7 +339,7 @@ class Trainer:
             with torch.no_grad():
                 return self.test_step(data[0])
 
-        self.test_function = self._maybe_jit(one_step_on_data)
+        self.test_function = self._maybe_jit(one_step_on_data, "test")
         return self.test_function
 
     def make_predict_function(self, force=False):
@@ -341,15 +350,15 @@ class Trainer:
             with torch.no_grad():
                 return self.predict_step(data[0])
 
-        self.predict_function = self._maybe_jit(one_step_on_data)
+        self.predict_function = self._maybe_jit(one_step_on_data, "predict")
         return self.predict_function
 
-    def _maybe_jit(self, fn):
+    def _maybe_jit(self, fn, kind):
         if not self._jit_compile:
             return fn
         from torchkeras.trainers import jit
 
-        return jit.compile_step(self, fn)
+        return jit.compile_step(self, fn, kind)
 
     # --- building from data ----------------------------------------------------------------------------
     def _symbolic_build(self, iterator=None, data_batch=None, mode="train", targets=None):
@@ -622,6 +631,10 @@ class Trainer:
         if len(results) == 1:
             return results[0]
         return results
+
+
+def _detach(value):
+    return value.detach() if isinstance(value, torch.Tensor) else value
 
 
 def _takes_training(method):

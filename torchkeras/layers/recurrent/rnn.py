@@ -215,8 +215,11 @@ class RNN(StatefulRNNMixin, Layer):
         return output
 
     def _fused_plan(self, training):
-        """The fused-kernel specs of the cell(s), or None when the per-step path is needed."""
-        if self.unroll or getattr(self, "use_cudnn", "auto") is False:
+        """The fused-kernel specs of the cell(s), or None when the per-step path is needed.
+
+        Under `torch.compile` the per-step path runs (AOTAutograd cannot save the fused kernels' optional
+        outputs for the backward pass): the compiler unrolls it and fuses each step's gates."""
+        if self.unroll or getattr(self, "use_cudnn", "auto") is False or torch.compiler.is_compiling():
             return None
         cells = self.cell.cells if isinstance(self.cell, StackedRNNCells) else [self.cell]
         specs = []
