@@ -368,17 +368,22 @@ def weight_spec_of(obj):
     (only objects with weights appear; each object's weights directly under its name)."""
     from torchkeras.saving import saveable_walk
 
+    from torchkeras.saving import stores
+
     spec = {}
     for path, child in saveable_walk.walk(obj):
-        for sub_path, variables in saveable_walk.own_variables(child).items():
-            items = variables.items() if isinstance(variables, dict) else enumerate(variables)
-            entries = {str(k): _WeightSpec(v.shape, str(v.dtype).replace("torch.", "")) for k, v in items}
-            if not entries:
-                continue
-            node = spec
-            full = "/".join(p for p in (path, sub_path) if p)
-            for part in full.split("/") if full else []:
-                node = node.setdefault(part, {})
-            for key in sorted(entries):
-                node[key] = entries[key]
+        save = getattr(child, "save_own_variables", None)
+        if not callable(save):
+            continue
+        store = stores.WriteStore()
+        save(store)  # the object's own saving hook says what it stores, as in the files
+        entries = {key: _WeightSpec(tuple(np.shape(value)), str(np.asarray(value).dtype)) for key, value in
+                   store.items()}
+        if not entries:
+            continue
+        node = spec
+        for part in path.split("/") if path else []:
+            node = node.setdefault(part, {})
+        for key in sorted(entries):
+            node[key] = entries[key]
     return spec
