@@ -2,19 +2,29 @@
 
 Names in configs resolve through the public table, so `saving/serialization_lib.py` no longer imports back up
 into activations, losses, metrics or KerasTensor; before that change one cycle spanned 54 modules. The modules
-that remain in a cycle are a model's `save`/`fit` reaching the saving code and trainers that build models (about
-14), and a package's identifier table with its members (9). `python tests/api/import_graph.py` lists them; a
-cycle larger than LARGEST_ALLOWED means some low-level module started importing back up again.
+that remain in a cycle are the top level: a model's `save`/`fit` reaching the saving code and the trainers,
+which build models, and `keras.distribution`, which prepares, shards and saves models (about 25); and a
+package's identifier table with its members (9). `python tests/api/import_graph.py` lists them; a larger cycle,
+or a low-level module (backend, ops, layers, optimizers, losses, metrics, ...) in one, means some module
+started importing back up again.
 """
 from . import import_graph
 
-LARGEST_ALLOWED = 20
+LARGEST_ALLOWED = 26
+TOP_LEVEL = ("torchkeras.models.", "torchkeras.trainers.", "torchkeras.saving.", "torchkeras.distribution.",
+             "torchkeras.utils.summary_utils")
 
 
 def test_no_import_cycle_is_larger_than_the_known_ones():
     cycles = import_graph.cycles()
     largest = cycles[0] if cycles else []
     assert len(largest) <= LARGEST_ALLOWED, f"an import cycle of {len(largest)} modules: {largest}"
+
+
+def test_low_level_modules_are_in_no_large_cycle():
+    for cycle in import_graph.cycles():
+        if len(cycle) > 9:
+            assert [m for m in cycle if not m.startswith(TOP_LEVEL)] == [], cycle
 
 
 def test_serialization_lib_is_in_no_cycle_and_imports_nothing_above_it():

@@ -90,10 +90,10 @@ class Variable(torch.nn.Parameter):
         obj.regularizer = None
         obj.overwrite_with_gradient = False
         if layout is not None:  # keras.distribution: a `TensorLayout` over a device mesh
-            from torchkeras.distribution import distribution_lib
+            from torchkeras.distribution import state
 
             obj._layout = layout
-            obj = distribution_lib.variable_with_layout(obj, layout)
+            obj = state.variable_with_layout(obj, layout)
         return obj
 
     def __init__(self, *args, **kwargs):

@@ -24,11 +24,14 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.distribution import devices
+from torchkeras.distribution import state
+from torchkeras.distribution.dtensor_utils import is_dtensor, scale, whole, whole_values  # noqa: F401
+from torchkeras.distribution.state import distribute_variable  # noqa: F401
 from torchkeras.distribution.layout_map import LayoutMap
 from torchkeras.distribution.mesh import DeviceMesh, TensorLayout
 
 DEFAULT_BATCH_DIM_NAME = "batch"
-_GLOBAL = {"distribution": None}
+_GLOBAL = state.GLOBAL  # the active distribution lives in `state`, which low-level code reads
 
 
 class Distribution:
@@ -403,14 +406,6 @@ def distribute_tensor(tensor, layout):
 
 
 # --- hooks called by layers and the trainer ------------------------------------------------------------
-def distribute_variable(layer, variable):
-    """Called by `Layer.add_weight` for each new weight: the variable itself, or its sharded version."""
-    current = _GLOBAL["distribution"]
-    if current is None or not current._is_multi_process:
-        return variable
-    return current._distribute_variable(layer, variable)
-
-
 def prepare_model(model):
     """Called by the trainer once the model is built (compile, fit, evaluate, predict): shard it along the
     batch axis under a multi-process `ModelParallel` (a no-op otherwise, and after the first time)."""
@@ -437,45 +432,6 @@ def prepare_model(model):
         fsdp.prepare(model, current)
 
 
-def is_dtensor(value):
-    """Whether `value` is a torch DTensor (cheap: False until something imported DTensor)."""
-    module = sys.modules.get("torch.distributed.tensor")
-    return module is not None and isinstance(value, module.DTensor)
-
-
-def whole(value):
-    """A DTensor's whole value as a plain tensor (differentiable; a collective), other values unchanged."""
-    if is_dtensor(value):
-        return value.full_tensor()
-    return value
-
-
-def whole_values(dtensors):
-    """The whole values of 0-dim DTensors (e.g. per-shard norms), reduced with one collective per mesh and
-    placements rather than one per tensor."""
-    groups = {}
-    for i, t in enumerate(dtensors):
-        groups.setdefault((id(t.device_mesh), tuple(t.placements)), []).append(i)
-    out = [None] * len(dtensors)
-    for positions in groups.values():
-        values = torch.stack([dtensors[i] for i in positions]).full_tensor()
-        for i, v in zip(positions, values):
-            out[i] = v
-    return out
-
-
-def scale(value, factor):
-    """`value * factor` for a plain 0-dim tensor `factor`, also when `value` is a DTensor."""
-    if is_dtensor(value):
-        from torch.distributed.tensor import DTensor, Replicate
-
-        mesh = value.device_mesh
-        factor = DTensor.from_local(factor.to(device=value.to_local().device, dtype=value.dtype), mesh,
-                                    [Replicate()] * mesh.ndim, run_check=False)
-        return value * factor
-    return value * factor.to(device=value.device, dtype=value.dtype)
-
-
 def variable_with_layout(variable, layout):
     """`keras.Variable(..., layout=...)`: the variable split over the layout's mesh (itself on one process)."""
     if not isinstance(layout, TensorLayout):
@@ -488,3 +444,6 @@ def variable_with_layout(variable, layout):
         raise ValueError("Cannot create sharding when device mesh is not set for TensorLayout.")
     mesh, placements = layout.backend_layout
     return sharded_variable.from_full(variable, mesh, placements)
+
+
+state.register_hook("variable_with_layout", variable_with_layout)

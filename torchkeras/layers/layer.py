@@ -22,7 +22,8 @@ from torchkeras.backend import symbolic
 from torchkeras.backend.device import device_scope
 from torchkeras.backend.keras_tensor import KerasTensor
 from torchkeras.backend.variables import Variable
-from torchkeras.distribution import distribution_lib
+from torchkeras.distribution import dtensor_utils
+from torchkeras.distribution import state as distribution_state
 from torchkeras.layers import input_spec as input_spec_lib
 from torchkeras.mixed_precision import autocast_scope
 from torchkeras.ops.node import Node
@@ -427,7 +428,7 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
             variable = Variable(initializer=initializer, shape=shape, dtype=dtype, trainable=trainable,
                                 autocast=autocast, aggregation=aggregation, name=name or "variable")
             # keras.distribution: the active distribution may lay the weight out over its device mesh.
-            variable = distribution_lib.distribute_variable(self, variable)
+            variable = distribution_state.distribute_variable(self, variable)
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraints.get(constraint)
         variable.overwrite_with_gradient = overwrite_with_gradient
@@ -571,12 +572,12 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
 
     def _weight_regularization_losses(self):
         regularized = self._structure_cached("regularized", lambda: [
-            (v, v.regularizer, distribution_lib.is_dtensor(v)) for v in self.weights
+            (v, v.regularizer, dtensor_utils.is_dtensor(v)) for v in self.weights
             if getattr(v, "regularizer", None) is not None and _is_trainable(v)])
         scope = _stateless_scope.get_stateless_scope()
         if scope is not None:  # the given values stand in for the variables (and get the gradients)
             return [reg(_given_or(scope, v)) for v, reg, _ in regularized]
-        return [distribution_lib.whole(reg(v)) if is_dtensor else reg(v) for v, reg, is_dtensor in regularized]
+        return [dtensor_utils.whole(reg(v)) if is_dtensor else reg(v) for v, reg, is_dtensor in regularized]
 
     # --- build -----------------------------------------------------------------------------------------
     def build(self, input_shape=None):
@@ -1130,7 +1131,7 @@ def _is_trainable(v):
 
 
 def _to_numpy(v):
-    if distribution_lib.is_dtensor(v):
+    if dtensor_utils.is_dtensor(v):
         return v.numpy()  # a sharded variable: gathers the whole value
     return v.detach().cpu().numpy().copy()
 

@@ -25,7 +25,7 @@ from torchkeras.backend import dtypes
 from torchkeras.backend import naming
 from torchkeras.backend.device import get_device
 from torchkeras.backend.variables import Variable
-from torchkeras.distribution import distribution_lib
+from torchkeras.distribution import dtensor_utils
 from torchkeras.optimizers import clipping
 from torchkeras.optimizers.learning_rate_state import LR_VARIABLE
 from torchkeras.optimizers.learning_rate_state import LearningRateState
@@ -215,7 +215,7 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         """Create a variable shaped like `reference_variable` (same dtype and device), named
         `{reference path with '/' replaced by '_'}_{name}` (e.g. `seq_dense_kernel_momentum`)."""
         name = name or "var"
-        if distribution_lib.is_dtensor(reference_variable):  # keras.distribution: a slot sharded like its variable
+        if dtensor_utils.is_dtensor(reference_variable):  # keras.distribution: a slot sharded like its variable
             return self._add_sharded_slot(reference_variable, name, initializer)
         path = getattr(reference_variable, "path", None)
         if isinstance(path, str):

@@ -10,7 +10,7 @@ tensors; a mixed list is clipped in two parts (the global norm still covers all 
 """
 import torch
 
-from torchkeras.distribution import distribution_lib
+from torchkeras.distribution import dtensor_utils
 
 
 def clip_by_norm(grads, clipnorm):
@@ -28,12 +28,12 @@ def clip_by_norm(grads, clipnorm):
 def global_norm(grads):
     """The L2 norm of all gradients together, as a 0-dim float32 tensor on the first gradient's device."""
     parts = _partition(grads) or [range(len(grads))]
-    device = next((g.device for g in grads if not distribution_lib.is_dtensor(g)), grads[0].device)
+    device = next((g.device for g in grads if not dtensor_utils.is_dtensor(g)), grads[0].device)
     norms = []
     for part in parts:
         part_norms = torch._foreach_norm([grads[i] for i in part])
-        if distribution_lib.is_dtensor(grads[part[0]]):
-            part_norms = distribution_lib.whole_values(part_norms)  # one collective per layout, not per tensor
+        if dtensor_utils.is_dtensor(grads[part[0]]):
+            part_norms = dtensor_utils.whole_values(part_norms)  # one collective per layout, not per tensor
         norms.extend(n.to(device=device, dtype=torch.float32) for n in part_norms)
     return torch.linalg.vector_norm(torch.stack(norms))
 
@@ -43,8 +43,8 @@ def clip_by_global_norm(grads, clipnorm):
     norm = global_norm(grads)
     scale = clipnorm * torch.clamp_max(1.0 / norm, 1.0 / clipnorm)
     scale = scale + (norm - norm)  # a no-op for a finite norm, NaN otherwise
-    if _partition(grads) is not None or distribution_lib.is_dtensor(grads[0]):
-        return [distribution_lib.scale(g, scale) for g in grads]
+    if _partition(grads) is not None or dtensor_utils.is_dtensor(grads[0]):
+        return [dtensor_utils.scale(g, scale) for g in grads]
     if _mixed(grads):
         return [g * scale.to(device=g.device, dtype=g.dtype) for g in grads]
     return torch._foreach_mul(grads, scale.to(grads[0].dtype))
@@ -67,7 +67,7 @@ def _mixed(grads):
 
 def _partition(grads):
     """`[positions of plain tensors, positions of DTensors]` when `grads` mixes both, else None."""
-    flags = [distribution_lib.is_dtensor(g) for g in grads]
+    flags = [dtensor_utils.is_dtensor(g) for g in grads]
     if all(flags) or not any(flags):
         return None
     return [[i for i, f in enumerate(flags) if not f], [i for i, f in enumerate(flags) if f]]

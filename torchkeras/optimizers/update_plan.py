@@ -6,7 +6,7 @@ or have a constraint) is computed once here, when the optimizer first updates th
 code then only runs `torch._foreach_*` math on these lists. (So a `variable.constraint` set after that
 first update is not seen; `exclude_from_weight_decay` rebuilds the lists.)
 """
-from torchkeras.distribution import distribution_lib
+from torchkeras.distribution import dtensor_utils
 
 
 class VariableGroup:
@@ -42,7 +42,7 @@ class UpdatePlan:
         for position, index in enumerate(self.indices):
             variable = variables[index]
             # keras.distribution: sharded (DTensor) variables update in their own group (foreach ops can't mix).
-            key = (variable.device, variable.dtype, distribution_lib.is_dtensor(variable))
+            key = (variable.device, variable.dtype, dtensor_utils.is_dtensor(variable))
             group = by_key.get(key)
             if group is None:
                 group = by_key[key] = VariableGroup(variable.device, variable.dtype, slot_lists)

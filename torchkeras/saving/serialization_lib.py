@@ -467,9 +467,9 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, module
                 not isinstance(inner, (dict, list)):
             raise TypeError(f"Could not parse the config of '{class_name}': its `config` must be a dict, but "
                             f"received {inner!r}.")
-        from torchkeras.saving import config_checks
+        from torchkeras.saving import layer_argument_checks
 
-        config_checks.check_layer_arguments(cls, inner)
+        layer_argument_checks.check_layer_arguments(cls, inner)
         obj = cls.from_config(inner if isinstance(inner, dict) else {"value": inner})
         build_config = config.get("build_config")
         if build_config and hasattr(obj, "build_from_config") and not getattr(obj, "built", True):
