@@ -1,7 +1,7 @@
 """The Keras MNIST convnet trained with torchkeras `fit`, a hand-written torch loop and real Keras 3. By hand:
 
     python benchmarks/convnet.py [--device cpu|cuda] [--repeats 3] [--n 2560] [--epochs 2] [--threads N]
-                                 [--clock wall|cpu] [--no-keras]
+                                 [--clock wall|cpu] [--no-keras] [--jit] [--precision mixed_bfloat16] [--json F]
 
 Model: Input 28x28x1, Conv2D 32 3x3 relu, MaxPooling2D, Conv2D 64 3x3 relu, MaxPooling2D, Flatten,
 Dropout 0.5, Dense 10 softmax; categorical crossentropy, Adam(1e-3), batch 128.
@@ -14,21 +14,15 @@ device and read once per epoch. Contenders run interleaved (repeat r runs all of
 shared machine hits every one alike; the table reports the best and the median. On a loaded CPU machine,
 `--threads 1 --clock cpu` (one thread, process CPU time) gives the steadiest ratios.
 """
-import argparse
 import math
-import os
-import statistics
-import time
 
+import bench_common
 import numpy as np
 import torch
 import torch.nn.functional as F
 from keras_math import cce, keras_adam_step
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
-
 BATCH = 128
-CLOCK = time.perf_counter  # --clock cpu switches to time.process_time
 
 
 def glorot(shape, fan_in, fan_out, device):
@@ -36,7 +30,7 @@ def glorot(shape, fan_in, fan_out, device):
     return torch.empty(shape, device=device).uniform_(-limit, limit).requires_grad_()
 
 
-def hand_loop(x, y, epochs, device):
+def hand_loop(setup, x, y, epochs, device):
     torch.manual_seed(0)
     params = [
         glorot((32, 1, 3, 3), 9, 9 * 32, device), torch.zeros(32, device=device, requires_grad=True),
@@ -49,30 +43,37 @@ def hand_loop(x, y, epochs, device):
     y = torch.from_numpy(y).to(device)
     n = x.shape[0]
     t = 0
-    start = CLOCK()
+    scaler = setup.scaler()
+    start = setup.clock()
     for _ in range(epochs):
         perm = torch.randperm(n, device=device)
         total = torch.zeros((), device=device)
         for i in range(0, n, BATCH):
             idx = perm[i:i + BATCH]
             xb, yb = x.index_select(0, idx), y.index_select(0, idx)
-            h = xb.permute(0, 3, 1, 2)  # NHWC memory seen as NCHW: channels_last
-            h = F.max_pool2d(F.relu(F.conv2d(h, w1, b1)), 2)
-            h = F.max_pool2d(F.relu(F.conv2d(h, w2, b2)), 2)
-            h = h.permute(0, 2, 3, 1).reshape(h.shape[0], -1)  # Keras's Flatten order (H, W, C)
-            h = F.dropout(h, 0.5, training=True)
-            p = F.softmax(F.linear(h, w3, b3), dim=-1)
-            loss = cce(yb, p)
+            with setup.autocast():
+                h = xb.permute(0, 3, 1, 2)  # NHWC memory seen as NCHW: channels_last
+                h = F.max_pool2d(F.relu(F.conv2d(h, w1, b1)), 2)
+                h = F.max_pool2d(F.relu(F.conv2d(h, w2, b2)), 2)
+                h = h.permute(0, 2, 3, 1).reshape(h.shape[0], -1)  # Keras's Flatten order (H, W, C)
+                h = F.dropout(h, 0.5, training=True)
+                p = F.softmax(F.linear(h, w3, b3).float(), dim=-1)
+                loss = cce(yb, p)
             total += loss.detach() * xb.shape[0]
-            loss.backward()
             t += 1
-            keras_adam_step(opt, t)
+            if scaler is None:
+                loss.backward()
+                keras_adam_step(opt, t)
+            else:
+                scaler.scale(loss).backward()
+                scaler.unscale_(opt)
+                keras_adam_step(opt, t, scaler)
             for q in params:
                 q.grad = None
         float(total)  # one sync per epoch, as fit reads its epoch logs
     if device == "cuda":
         torch.cuda.synchronize()
-    return (CLOCK() - start) / epochs
+    return (setup.clock() - start) / epochs
 
 
 def build(keras_module):
@@ -91,62 +92,17 @@ def build(keras_module):
     return model
 
 
-def fit_time(keras_module, x, y, epochs):
-    model = build(keras_module)
-    model.fit(x[:BATCH * 2], y[:BATCH * 2], batch_size=BATCH, epochs=1, verbose=0)  # warm-up: build, first calls
-    start = CLOCK()
-    model.fit(x, y, batch_size=BATCH, epochs=epochs, verbose=0)
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return (CLOCK() - start) / epochs
-
-
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser = bench_common.parser(__doc__)
     parser.add_argument("--n", type=int, default=BATCH * 20, help="training samples")
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
-                        help="cpu: process CPU time, steadier than wall time on a CPU machine shared with other jobs")
-    parser.add_argument("--no-keras", action="store_true", help="skip real Keras 3")
-    args = parser.parse_args()
-    global CLOCK
-    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    os.environ["TORCHKERAS_DEVICE"] = args.device
-    import torchkeras
-
-    torchkeras.backend.set_device(args.device)
-    keras = None
-    if not args.no_keras:
-        try:
-            import keras  # noqa: F811
-        except ImportError:
-            keras = None
-    print(f"device={args.device} torch={torch.__version__} threads={torch.get_num_threads()} "
-          f"mkldnn={torch.backends.mkldnn.is_available()} clock={args.clock}")
+    setup = bench_common.Setup(parser.parse_args())
+    print(setup.header() + f" mkldnn={torch.backends.mkldnn.is_available()}")
+    n = setup.args.n
     rng = np.random.default_rng(0)
-    x = rng.random((args.n, 28, 28, 1), dtype=np.float32)
-    y = np.eye(10, dtype="float32")[rng.integers(0, 10, args.n)]
-    results = {"hand-written torch": [], "torchkeras fit": [], "keras 3 (torch) fit": []}
-    for _ in range(args.repeats):
-        results["hand-written torch"].append(hand_loop(x, y, args.epochs, args.device))
-        results["torchkeras fit"].append(fit_time(torchkeras, x, y, args.epochs))
-        if keras is not None:
-            results["keras 3 (torch) fit"].append(fit_time(keras, x, y, args.epochs))
-    base_best = min(results["hand-written torch"])
-    base_median = statistics.median(results["hand-written torch"])
-    steps = math.ceil(args.n / BATCH)
-    print(f"\nMNIST convnet, batch {BATCH} ({steps} steps/epoch, {args.repeats} interleaved repeats)")
-    for name, times in results.items():
-        if not times:
-            continue
-        best, median = min(times), statistics.median(times)
-        print(f"  {name:22s} best {best * 1e3:8.1f} ms/epoch  {best / steps * 1e3:6.2f} ms/step  "
-              f"ratio {best / base_best:5.2f}x  (median ratio {median / base_median:5.2f}x)")
+    x = rng.random((n, 28, 28, 1), dtype=np.float32)
+    y = np.eye(10, dtype="float32")[rng.integers(0, 10, n)]
+    bench_common.run(setup, f"MNIST convnet, batch {BATCH}", bench_common.steps_of(n, BATCH),
+                     lambda: hand_loop(setup, x, y, setup.args.epochs, setup.args.device), build, x, y, BATCH)
 
 
 if __name__ == "__main__":

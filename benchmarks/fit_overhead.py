@@ -1,31 +1,27 @@
 """How much does `fit` cost over a hand-written torch loop doing the same math? Run by hand:
 
-    python benchmarks/fit_overhead.py [--device cpu|cuda] [--repeats 3]
+    python benchmarks/fit_overhead.py [--device cpu|cuda] [--repeats 3] [--epochs 2] [--threads N]
+                                      [--clock wall|cpu] [--jit] [--precision mixed_bfloat16] [--json out.json]
 
 Each case trains the same model on the same data with (1) torchkeras `fit`, (2) a careful hand-written torch
 loop (randperm + index_select batches, the same forward, Keras's loss math, `torch.optim.Adam` with the
 per-step epsilon that makes it Keras's Adam exactly, loss accumulated on the device), and (3) real Keras 3 on
 the torch backend when it is installed. It prints seconds per epoch (best of `repeats`) and the ratios.
 """
-import argparse
 import math
-import os
-import statistics
-import time
 
+import bench_common
 import numpy as np
 import torch
 import torch.nn.functional as F
 from keras_math import cce, keras_adam_step
-
-os.environ.setdefault("KERAS_BACKEND", "torch")
 
 
 def mse(y, p):
     return ((y - p) ** 2).mean(dim=-1).mean()
 
 
-def hand_loop(case, x, y, epochs, device):
+def hand_loop(setup, case, x, y, epochs, device):
     torch.manual_seed(0)
     dims = case["dims"]
     params = []
@@ -41,31 +37,38 @@ def hand_loop(case, x, y, epochs, device):
     n, bs = x.shape[0], case["batch_size"]
     loss_fn = cce if case["loss"] == "categorical_crossentropy" else mse
     t = 0
-    start = time.perf_counter()
+    scaler = setup.scaler()
+    start = setup.clock()
     for _ in range(epochs):
         perm = torch.randperm(n, device=device)
         total = torch.zeros((), device=device)
         for i in range(0, n, bs):
             idx = perm[i:i + bs]
             xb, yb = x.index_select(0, idx), y.index_select(0, idx)
-            h = xb
-            for k in range(0, len(params), 2):
-                h = F.linear(h, params[k], params[k + 1])
-                if k + 2 < len(params):
-                    h = F.relu(h)
-            if case["loss"] == "categorical_crossentropy":
-                h = F.softmax(h, dim=-1)
-            loss = loss_fn(yb, h)
+            with setup.autocast():
+                h = xb
+                for k in range(0, len(params), 2):
+                    h = F.linear(h, params[k], params[k + 1])
+                    if k + 2 < len(params):
+                        h = F.relu(h)
+                if case["loss"] == "categorical_crossentropy":
+                    h = F.softmax(h.float(), dim=-1)
+                loss = loss_fn(yb, h.float())
             total += loss.detach() * xb.shape[0]
-            loss.backward()
             t += 1
-            keras_adam_step(opt, t)
+            if scaler is None:
+                loss.backward()
+                keras_adam_step(opt, t)
+            else:
+                scaler.scale(loss).backward()
+                scaler.unscale_(opt)
+                keras_adam_step(opt, t, scaler)
             for p in params:
                 p.grad = None
         float(total)  # one sync per epoch, as fit reads its epoch logs
     if device == "cuda":
         torch.cuda.synchronize()
-    return (time.perf_counter() - start) / epochs
+    return (setup.clock() - start) / epochs
 
 
 def build(keras_module, case):
@@ -80,17 +83,6 @@ def build(keras_module, case):
     return model
 
 
-def fit_time(keras_module, case, x, y, epochs):
-    model = build(keras_module, case)
-    model.fit(x[: case["batch_size"] * 2], y[: case["batch_size"] * 2], batch_size=case["batch_size"], epochs=1,
-              verbose=0)  # warm-up (build, first-call costs)
-    start = time.perf_counter()
-    model.fit(x, y, batch_size=case["batch_size"], epochs=epochs, verbose=0)
-    if torch.cuda.is_available() and keras_module.__name__ == "torchkeras":
-        torch.cuda.synchronize()
-    return (time.perf_counter() - start) / epochs
-
-
 CASES = [
     {"name": "mlp 784-512-10, batch 128", "dims": [784, 512, 10], "batch_size": 128, "n": 12800,
      "loss": "categorical_crossentropy", "epochs": 3},
@@ -100,22 +92,8 @@ CASES = [
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--no-keras", action="store_true", help="skip real Keras 3")
-    args = parser.parse_args()
-    os.environ["TORCHKERAS_DEVICE"] = args.device
-    import torchkeras
-
-    torchkeras.backend.set_device(args.device)
-    keras = None
-    if not args.no_keras:
-        try:
-            import keras  # noqa: F811
-        except ImportError:
-            keras = None
-    print(f"device={args.device} torch={torch.__version__} threads={torch.get_num_threads()}")
+    setup = bench_common.Setup(bench_common.parser(__doc__).parse_args())
+    print(setup.header())
     for case in CASES:
         rng = np.random.default_rng(0)
         x = rng.standard_normal((case["n"], case["dims"][0])).astype("float32")
@@ -123,21 +101,10 @@ def main():
             y = np.eye(case["dims"][-1], dtype="float32")[rng.integers(0, case["dims"][-1], case["n"])]
         else:
             y = rng.standard_normal((case["n"], case["dims"][-1])).astype("float32")
-        results = {"hand-written torch": [], "torchkeras fit": [], "keras 3 (torch) fit": []}
-        for _ in range(args.repeats):  # interleaved, so drift hits every contender alike
-            results["hand-written torch"].append(hand_loop(case, x, y, case["epochs"], args.device))
-            results["torchkeras fit"].append(fit_time(torchkeras, case, x, y, case["epochs"]))
-            if keras is not None:
-                results["keras 3 (torch) fit"].append(fit_time(keras, case, x, y, case["epochs"]))
-        base = min(results["hand-written torch"])
-        steps = math.ceil(case["n"] / case["batch_size"])
-        print(f"\n{case['name']} ({steps} steps/epoch, best of {args.repeats})")
-        for name, times in results.items():
-            if not times:
-                continue
-            best = min(times)
-            print(f"  {name:22s} {best * 1e3:8.1f} ms/epoch  {best / steps * 1e6:7.1f} us/step  "
-                  f"ratio {best / base:5.2f}x  (median {statistics.median(times) / base:5.2f}x)")
+        epochs = setup.args.epochs
+        bench_common.run(setup, case["name"], bench_common.steps_of(case["n"], case["batch_size"]),
+                         lambda: hand_loop(setup, case, x, y, epochs, setup.args.device),
+                         lambda module: build(module, case), x, y, case["batch_size"])
 
 
 if __name__ == "__main__":

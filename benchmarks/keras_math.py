@@ -2,14 +2,18 @@
 import math
 
 
-def keras_adam_step(opt, t):
-    """`torch.optim.Adam.step()` made exactly Keras's Adam.
+def keras_adam_step(opt, t, scaler=None):
+    """`torch.optim.Adam.step()` made exactly Keras's Adam (through `scaler.step` with float16 loss scaling).
 
     torch adds eps to sqrt(v_hat); Keras adds it to sqrt(v). Scaling eps per step makes them equal.
     """
     for group in opt.param_groups:
         group["eps"] = 1e-7 / math.sqrt(1 - 0.999 ** t)
-    opt.step()
+    if scaler is None:
+        opt.step()
+    else:
+        scaler.step(opt)
+        scaler.update()
 
 
 def cce(y, p):

@@ -1,7 +1,8 @@
 """How much does `fit` cost for an LSTM text classifier over a hand-written torch loop doing the same math?
 Run by hand (not in CI):
 
-    python benchmarks/lstm.py [--device cpu|cuda] [--repeats 3] [--threads N] [--no-keras]
+    python benchmarks/lstm.py [--device cpu|cuda] [--repeats 3] [--epochs 2] [--samples 1280] [--threads N]
+                              [--clock wall|cpu] [--no-keras] [--jit] [--precision mixed_bfloat16] [--json F]
 
 Model: Embedding(20000, 128) -> LSTM(128) -> Dense(1, sigmoid), binary crossentropy, Adam(1e-3), sequences of
 80 tokens, batch 32. Contenders, interleaved so that machine drift hits each alike:
@@ -14,18 +15,13 @@ Model: Embedding(20000, 128) -> LSTM(128) -> Dense(1, sigmoid), binary crossentr
 
 It prints seconds per epoch (best of `repeats`) and the ratio to the hand-written loop (target <= 1.10x).
 """
-import argparse
 import math
-import os
-import statistics
-import time
 
+import bench_common
 import numpy as np
 import torch
 import torch.nn.functional as F
 from keras_math import keras_adam_step
-
-os.environ.setdefault("KERAS_BACKEND", "torch")
 
 VOCAB, EMBED, UNITS, SEQ, BATCH = 20000, 128, 128, 80, 32
 
@@ -35,7 +31,7 @@ def bce(y, p):
     return F.binary_cross_entropy(p, y, reduction="none").mean(dim=-1).mean()
 
 
-def hand_loop(x, y, epochs, device):
+def hand_loop(setup, x, y, epochs, device):
     torch.manual_seed(0)
     embeddings = torch.empty(VOCAB, EMBED, device=device).uniform_(-0.05, 0.05).requires_grad_()
     # torch's own layouts, as nn.LSTM and nn.Linear store them: (4*units, in), (4*units, units), (out, in)
@@ -55,29 +51,36 @@ def hand_loop(x, y, epochs, device):
     y = torch.from_numpy(y).to(device)
     n = x.shape[0]
     t = 0
-    start = time.perf_counter()
+    scaler = setup.scaler()
+    start = setup.clock()
     for _ in range(epochs):
         perm = torch.randperm(n, device=device)
         total = torch.zeros((), device=device)
         for i in range(0, n, BATCH):
             idx = perm[i:i + BATCH]
             xb, yb = x.index_select(0, idx), y.index_select(0, idx)
-            h = F.embedding(xb, embeddings)
-            h0 = torch.zeros(1, xb.shape[0], UNITS, device=device)
-            out, _, _ = torch._VF.lstm(h, (h0, h0), [kernel, recurrent, bias, zero_bias], True, 1, 0.0,
-                                       True, False, True)
-            p = torch.sigmoid(F.linear(out[:, -1], dense_kernel, dense_bias))
-            loss = bce(yb, p)
+            with setup.autocast():
+                h = F.embedding(xb, embeddings)
+                h0 = torch.zeros(1, xb.shape[0], UNITS, device=device)
+                out, _, _ = torch._VF.lstm(h, (h0, h0), [kernel, recurrent, bias, zero_bias], True, 1, 0.0,
+                                           True, False, True)
+                p = torch.sigmoid(F.linear(out[:, -1], dense_kernel, dense_bias).float())
+                loss = bce(yb, p)
             total += loss.detach() * xb.shape[0]
-            loss.backward()
             t += 1
-            keras_adam_step(opt, t)
+            if scaler is None:
+                loss.backward()
+                keras_adam_step(opt, t)
+            else:
+                scaler.scale(loss).backward()
+                scaler.unscale_(opt)
+                keras_adam_step(opt, t, scaler)
             for q in params:
                 q.grad = None
         float(total)  # one sync per epoch, as fit reads its epoch logs
     if device == "cuda":
         torch.cuda.synchronize()
-    return (time.perf_counter() - start) / epochs
+    return (setup.clock() - start) / epochs
 
 
 def build(keras_module):
@@ -92,57 +95,19 @@ def build(keras_module):
     return model
 
 
-def fit_time(keras_module, x, y, epochs):
-    model = build(keras_module)
-    model.fit(x[:BATCH * 2], y[:BATCH * 2], batch_size=BATCH, epochs=1, verbose=0)  # warm-up
-    start = time.perf_counter()
-    model.fit(x, y, batch_size=BATCH, epochs=epochs, verbose=0)
-    if torch.cuda.is_available() and keras_module.__name__ == "torchkeras":
-        torch.cuda.synchronize()
-    return (time.perf_counter() - start) / epochs
-
-
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser = bench_common.parser(__doc__)
     parser.add_argument("--samples", type=int, default=BATCH * 40)
-    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
-    parser.add_argument("--no-keras", action="store_true", help="skip real Keras 3")
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    os.environ["TORCHKERAS_DEVICE"] = args.device
-    import torchkeras
-
-    torchkeras.backend.set_device(args.device)
-    keras = None
-    if not args.no_keras:
-        try:
-            import keras  # noqa: F811
-        except ImportError:
-            keras = None
-    print(f"device={args.device} torch={torch.__version__} threads={torch.get_num_threads()}")
+    setup = bench_common.Setup(parser.parse_args())
+    print(setup.header())
+    n = setup.args.samples
     rng = np.random.default_rng(0)
-    x = rng.integers(1, VOCAB, (args.samples, SEQ)).astype("int32")
-    y = (rng.random((args.samples, 1)) < 0.5).astype("float32")
-    results = {"hand-written torch": [], "torchkeras fit": [], "keras 3 (torch) fit": []}
-    for _ in range(args.repeats):
-        results["hand-written torch"].append(hand_loop(x.astype("int64"), y, args.epochs, args.device))
-        results["torchkeras fit"].append(fit_time(torchkeras, x, y, args.epochs))
-        if keras is not None:
-            results["keras 3 (torch) fit"].append(fit_time(keras, x, y, args.epochs))
-    base = min(results["hand-written torch"])
-    steps = math.ceil(args.samples / BATCH)
-    print(f"\nEmbedding({VOCAB},{EMBED}) -> LSTM({UNITS}) -> Dense(1), seq {SEQ}, batch {BATCH} "
-          f"({steps} steps/epoch, best of {args.repeats})")
-    for name, times in results.items():
-        if not times:
-            continue
-        best = min(times)
-        print(f"  {name:22s} {best * 1e3:8.1f} ms/epoch  {best / steps * 1e3:7.2f} ms/step  "
-              f"ratio {best / base:5.2f}x  (median {statistics.median(times) / base:5.2f}x)")
+    x = rng.integers(1, VOCAB, (n, SEQ)).astype("int32")
+    y = (rng.random((n, 1)) < 0.5).astype("float32")
+    bench_common.run(setup, f"Embedding({VOCAB},{EMBED}) -> LSTM({UNITS}) -> Dense(1), seq {SEQ}, batch {BATCH}",
+                     bench_common.steps_of(n, BATCH),
+                     lambda: hand_loop(setup, x.astype("int64"), y, setup.args.epochs, setup.args.device), build,
+                     x, y, BATCH)
 
 
 if __name__ == "__main__":

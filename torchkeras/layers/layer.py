@@ -114,6 +114,9 @@ def _shape_of(x):
     return None
 
 
+_PLAIN_TYPES = (bool, int, float, str, type(None))
+
+
 def _arrays_to_tensors(args, kwargs):
     if any(isinstance(a, np.ndarray) for a in args[1:]):
         args = args[:1] + tuple(_to_tensor_input(a) for a in args[1:])
@@ -246,6 +249,11 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
 
     # --- attribute tracking ----------------------------------------------------------------------------
     def __setattr__(self, name, value):
+        if type(value) in _PLAIN_TYPES and name in self.__dict__:
+            # A plain value replacing a plain attribute (flags such as `training`, `stop_training`): nothing to
+            # track or unregister, so skip nn.Module's bookkeeping.
+            self.__dict__[name] = value
+            return
         if not name.startswith("_") and _is_metric(value) and "_modules" in self.__dict__:
             tracked = self.__dict__.setdefault("_tracked_metrics", [])
             if not any(m is value for m in tracked):

@@ -295,6 +295,9 @@ def check_batch(model, batch, argument="x", mode="train"):
     model's input; the model and its optimizer are untouched.
     """
     x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(batch)
+    memo = _signature(model, x, argument) if mode == "predict" else None
+    if memo is not None and model.__dict__.get("_checked_predict_batch") == memo:
+        return  # the same kind of inputs as the last call of predict, already checked
     inputs_name, targets_name, weights_name = _names(argument)
     for leaf in tree.flatten((x, y, sample_weight)):
         shape = getattr(leaf, "shape", None)
@@ -320,6 +323,23 @@ def check_batch(model, batch, argument="x", mode="train"):
             if argument == "x":
                 raise
             raise ValueError(f"Invalid `{argument}`: {e}") from e
+    if memo is not None:
+        model.__dict__["_checked_predict_batch"] = memo
+
+
+def _signature(model, x, argument):
+    """What the checks of a predict batch depend on: the model's structure and each input's type, dtype and
+    non-batch shape (None when an input has no shape)."""
+    from torchkeras.backend.structure import structure_version
+
+    leaves = [x] if hasattr(x, "shape") else tree.flatten(x)
+    parts = []
+    for leaf in leaves:
+        shape = getattr(leaf, "shape", None)
+        if shape is None or not len(shape):
+            return None
+        parts.append((type(leaf), tuple(shape[1:]), str(leaf.dtype)))
+    return (structure_version(), model.built, argument, tuple(parts))
 
 
 class _Shape:

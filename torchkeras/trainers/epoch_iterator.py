@@ -82,3 +82,22 @@ class EpochIterator:
                 stacklevel=4,
             )
             self._exhausted_warned = True
+
+
+class SingleBatchIterator:
+    """An `EpochIterator` over data that is one batch already (`predict(x[:1])`): no data adapter to set up."""
+
+    adapter = None
+    steps_per_epoch = None
+    num_batches = 1
+    all_targets = None
+
+    def __init__(self, batch, argument="x"):
+        self._batch = batch
+        self.argument = argument
+
+    def first_batch(self):
+        return self._batch
+
+    def enumerate_epoch(self):
+        yield 0, self._batch

@@ -28,7 +28,7 @@ from torchkeras.trainers import distributed
 from torchkeras.trainers import trainer_utils
 from torchkeras.trainers.data_adapters import data_adapter_utils
 from torchkeras.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
-from torchkeras.trainers.epoch_iterator import EpochIterator
+from torchkeras.trainers.epoch_iterator import EpochIterator, SingleBatchIterator
 from torchkeras.utils import tree
 
 _KERAS2_LOOP_KWARGS = ("max_queue_size", "workers", "use_multiprocessing")
@@ -503,7 +503,7 @@ class Trainer:
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=iterator.num_batches)
-        self.eval()
+        self._eval_mode()
         self.make_test_function()
         test_function = self.test_function
         batch_begin = callbacks.needs_batch_logs("on_test_batch_begin")
@@ -536,13 +536,18 @@ class Trainer:
                             f"'{next(iter(kwargs))}'")
         argument_validation.validate_predict_arguments(batch_size=batch_size, verbose=verbose, steps=steps,
                                                        callbacks=callbacks)
-        iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False)
+        if steps is None and trainer_utils.fits_one_batch(x, batch_size):
+            iterator = SingleBatchIterator((trainer_utils.batch_to_tensors(x),))
+        else:
+            iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False)
         self._symbolic_build(iterator=iterator, mode="predict")
         verbose = trainer_utils.resolve_verbose(verbose)
-        if not isinstance(callbacks, CallbackList):
+        if callbacks is None and verbose == 0:
+            callbacks = self._no_callbacks()  # nothing to set up: the same empty list on every call
+        elif not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=iterator.num_batches)
-        self.eval()
+        self._eval_mode()
         self.make_predict_function()
         predict_function = self.predict_function
         batch_begin = callbacks.needs_batch_logs("on_predict_batch_begin")
@@ -606,11 +611,23 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """The model's outputs for one batch, as NumPy arrays."""
-        batch = self._single_batch(x, None, None)
+        batch = (trainer_utils.batch_to_tensors(x),)
         self._symbolic_build(data_batch=batch, mode="predict")
         self.make_predict_function()
-        self.eval()
+        self._eval_mode()
         return trainer_utils.concat_to_numpy([self.predict_function([batch])])
+
+    def _eval_mode(self):
+        """`self.eval()` unless the model is in inference mode already (it walks every module)."""
+        if self.training:
+            self.eval()
+
+    def _no_callbacks(self):
+        callbacks = self.__dict__.get("_empty_callbacks")
+        if callbacks is None or callbacks.model is not self:
+            callbacks = CallbackList(None, model=self, verbose=0, epochs=1, steps=None)
+            self.__dict__["_empty_callbacks"] = callbacks
+        return callbacks
 
     def _single_batch(self, x, y, sample_weight):
         adapter = ArrayDataAdapter(x, y, sample_weight=sample_weight, batch_size=None, shuffle=False)

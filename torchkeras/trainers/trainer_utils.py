@@ -43,6 +43,8 @@ def is_dataset_like(x):
 
 def concat_to_numpy(outputs):
     first = outputs[0]
+    if len(outputs) == 1:  # one batch: no concatenation
+        return tree.map_structure(_output_to_numpy, first) if tree.is_nested(first) else _output_to_numpy(first)
     flat_batches = [tree.flatten(o) for o in outputs]
     columns = list(zip(*flat_batches))
     arrays = []
@@ -55,6 +57,12 @@ def concat_to_numpy(outputs):
     if isinstance(first, torch.Tensor):
         return arrays[0]
     return tree.pack_sequence_as(first, arrays)
+
+
+def _output_to_numpy(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
 
 
 def resolve_optimizer(optimizer, model):
@@ -211,3 +219,36 @@ def symbolic_build(model, x, y, sample_weight, model_unbuilt, metrics_unbuilt, l
                 else:
                     m.reset_state()
     return y_pred_spec
+
+
+def batch_to_tensors(x):
+    """One batch of inputs as the model takes it: arrays become tensors on the default device (no data adapter,
+    no copy of a tensor already there)."""
+    from torchkeras.backend.device import get_device
+    from torchkeras.trainers.data_adapters.array_data_adapter import _to_tensor
+
+    device = get_device()
+
+    def convert(value):
+        value = _to_tensor(value)
+        if isinstance(value, torch.Tensor):
+            if value.dim() and value.shape[0] == 0:
+                raise ValueError(
+                    f"Expected at least one sample in `x`, but the array given has 0 samples (shape "
+                    f"{tuple(value.shape)}). There is nothing to predict: pass non-empty data.")
+            if value.device != device:
+                value = value.to(device)
+        return value
+
+    if isinstance(x, (np.ndarray, torch.Tensor)):
+        return convert(x)
+    return tree.map_structure(convert, x)
+
+
+def fits_one_batch(x, batch_size):
+    """Whether `x` is one NumPy array or tensor of numbers with at most one batch of samples."""
+    if not isinstance(x, (np.ndarray, torch.Tensor)) or x.ndim == 0:
+        return False
+    if isinstance(x, np.ndarray) and x.dtype.kind not in "biuf":
+        return False
+    return 0 < x.shape[0] <= (batch_size or 32)

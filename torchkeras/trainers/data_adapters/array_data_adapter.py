@@ -90,22 +90,30 @@ class ArrayDataAdapter:
         if total <= _GPU_RESIDENT_BYTES and (free is None or total < free // 4):
             self._flat = [a.to(self.device) if isinstance(a, torch.Tensor) else a for a in self._flat]
         else:
-            self._flat = [a.pin_memory() if isinstance(a, torch.Tensor) and a.device.type == "cpu" else a
-                          for a in self._flat]
+            # Too big for the device: batches are gathered on the host into pinned staging buffers and copied
+            # asynchronously (the next batch is gathered while the device computes on this one).
             self._transfer = True
+            self._staging = {}
 
     def _take(self, a, start, end, index):
         if a is None:
             return None
         if isinstance(a, np.ndarray):
             return a[start:end] if index is None else a[index.cpu().numpy()]
+        if self._transfer and a.device.type == "cpu":
+            return self._staged_copy(a, start, end, index)
         if index is None:
-            batch = a[start:end]
-        else:
-            batch = a.index_select(0, index if index.device == a.device else index.to(a.device))
-        if self._transfer:
-            batch = batch.to(self.device, non_blocking=True)
-        return batch
+            return a[start:end]
+        return a.index_select(0, index if index.device == a.device else index.to(a.device))
+
+    def _staged_copy(self, a, start, end, index):
+        """The batch of host array `a` on the device: gathered into one of two pinned buffers (one gather, no
+        other host copy), then copied without blocking. A buffer is reused only once the copy made from it two
+        batches ago has finished, so gathering overlaps the device's work."""
+        staging = self._staging.get(id(a))
+        if staging is None:
+            staging = self._staging[id(a)] = _Staging(a, self.batch_size)
+        return staging.copy(a, start, end, index, self.device)
 
     def _pack(self, flat):
         packed = tree.pack_sequence_as(self._structure, flat)
@@ -132,3 +140,30 @@ class ArrayDataAdapter:
 
     def on_epoch_end(self):
         pass
+
+
+class _Staging:
+    """Two pinned host buffers for one array, used in turn, each with the event of its last copy."""
+
+    def __init__(self, a, batch_size):
+        shape = (batch_size,) + tuple(a.shape[1:])
+        self.buffers = [torch.empty(shape, dtype=a.dtype).pin_memory() for _ in range(2)]
+        self.events = [None, None]
+        self.turn = 0
+
+    def copy(self, a, start, end, index, device):
+        k = self.turn
+        self.turn = 1 - k
+        if self.events[k] is not None:
+            self.events[k].synchronize()  # the copy out of this buffer (two batches ago) is done
+        buffer = self.buffers[k][:end - start]
+        if index is None:
+            buffer.copy_(a[start:end])
+        else:
+            torch.index_select(a, 0, index.cpu(), out=buffer)
+        batch = buffer.to(device, non_blocking=True)
+        if device.type == "cuda":
+            event = torch.cuda.Event()
+            event.record()
+            self.events[k] = event
+        return batch
