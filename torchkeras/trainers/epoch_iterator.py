@@ -11,10 +11,10 @@ from torchkeras.trainers.data_adapters import get_data_adapter
 
 class EpochIterator:
     def __init__(self, x=None, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None, shuffle=False,
-                 class_weight=None, adapter=None):
+                 class_weight=None, adapter=None, **loop_options):
         self.adapter = adapter or get_data_adapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                                     steps_per_epoch=steps_per_epoch, shuffle=shuffle,
-                                                    class_weight=class_weight)
+                                                    class_weight=class_weight, **loop_options)
         self.steps_per_epoch = steps_per_epoch
         self._persistent = None
         self._exhausted_warned = False

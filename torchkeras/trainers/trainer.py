@@ -23,16 +23,15 @@ from torchkeras.callbacks.lazy_logs import LazyLogs, pythonify_logs
 from torchkeras.layers.layer import structure_version
 from torchkeras.trainers import compile_utils
 from torchkeras.trainers import distributed
+from torchkeras.trainers import legacy_api
 from torchkeras.trainers import trainer_utils
 from torchkeras.trainers.data_adapters import data_adapter_utils
 from torchkeras.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 from torchkeras.trainers.epoch_iterator import EpochIterator
 from torchkeras.utils import tree
 
-_KERAS2_LOOP_KWARGS = ("max_queue_size", "workers", "use_multiprocessing")
 
-
-class Trainer:
+class Trainer(legacy_api.Keras2ModelMethods):
     def __init__(self):
         self.compiled = False
         self.optimizer = None
@@ -168,10 +167,6 @@ class Trainer:
             out.extend(getattr(layer, "_tracked_metrics", []))
         self.__dict__["_metrics_cache"] = (key, out)
         return list(out)
-
-    @property
-    def metrics_names(self):
-        return [m.name for m in self.metrics]
 
     @property
     def metrics_variables(self):
@@ -375,8 +370,7 @@ class Trainer:
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1,
             **kwargs):
         """Train the model for `epochs` epochs; returns the `History`."""
-        for k in _KERAS2_LOOP_KWARGS:
-            kwargs.pop(k, None)
+        loop_options = legacy_api.pop_loop_options(kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}.fit() got an unexpected keyword argument "
                             f"'{next(iter(kwargs))}'")
@@ -395,7 +389,7 @@ class Trainer:
             else:
                 val_data = (validation_data, None, None)
         iterator = EpochIterator(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
-                                 shuffle=shuffle, class_weight=class_weight)
+                                 shuffle=shuffle, class_weight=class_weight, **loop_options)
         self._symbolic_build(iterator=iterator)
         iterator = distributed.shard(iterator, x)
         verbose = trainer_utils.resolve_verbose(verbose)
@@ -434,7 +428,8 @@ class Trainer:
                     if val_iterator is None:
                         val_iterator = EpochIterator(val_data[0], val_data[1], val_data[2],
                                                      batch_size=validation_batch_size or batch_size,
-                                                     steps_per_epoch=validation_steps, shuffle=False)
+                                                     steps_per_epoch=validation_steps, shuffle=False,
+                                                     **loop_options)
                         val_iterator = distributed.shard(val_iterator, val_data[0], training=False)
                     val_logs = self.evaluate(verbose=0, callbacks=callbacks, return_dict=True,
                                              _epoch_iterator=val_iterator)
@@ -455,14 +450,13 @@ class Trainer:
                  callbacks=None, return_dict=False, **kwargs):
         """Loss and metric values of the model on the given data (a scalar, a list, or a dict)."""
         iterator = kwargs.pop("_epoch_iterator", None)
-        for k in _KERAS2_LOOP_KWARGS:
-            kwargs.pop(k, None)
+        loop_options = legacy_api.pop_loop_options(kwargs)
         if kwargs:
             raise ValueError(f"Arguments not recognized: {kwargs}")
         self._assert_compile_called("evaluate")
         if iterator is None:
             iterator = EpochIterator(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps,
-                                     shuffle=False)
+                                     shuffle=False, **loop_options)
             self._symbolic_build(iterator=iterator)
             iterator = distributed.shard(iterator, x, training=False)
         verbose = trainer_utils.resolve_verbose(verbose)
@@ -496,12 +490,11 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """The model's outputs for the inputs `x`, as NumPy arrays."""
-        for k in _KERAS2_LOOP_KWARGS:
-            kwargs.pop(k, None)
+        loop_options = legacy_api.pop_loop_options(kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}.predict() got an unexpected keyword argument "
                             f"'{next(iter(kwargs))}'")
-        iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False)
+        iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False, **loop_options)
         self._symbolic_build(iterator=iterator)
         verbose = trainer_utils.resolve_verbose(verbose)
         if not isinstance(callbacks, CallbackList):
@@ -581,6 +574,13 @@ class Trainer:
         return next(iter(adapter.get_iterator()))
 
     def _flatten_metrics_in_order(self, logs):
+        """The values of `logs` as a list in Keras's order (`_metric_result_order`); one value alone."""
+        results = [logs[k] for k in self._metric_result_order(logs)]
+        if len(results) == 1:
+            return results[0]
+        return results
+
+    def _metric_result_order(self, keys):
         """Keras's list order for `evaluate`/`*_on_batch` results: the metrics' names in order, then the other
         keys sorted (Keras matches the compiled metrics by their own names, so per-output ones sort)."""
         names = []
@@ -589,11 +589,8 @@ class Trainer:
                 names += [sub.name for sub in m.metrics]
             else:
                 names.append(m.name)
-        results = [logs[n] for n in names if n in logs]
-        results += [logs[k] for k in sorted(logs) if k not in names]
-        if len(results) == 1:
-            return results[0]
-        return results
+        keys = list(keys)
+        return [n for n in names if n in keys] + sorted(k for k in set(keys) if k not in names)
 
 
 def _takes_training(method):

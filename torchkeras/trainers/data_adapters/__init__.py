@@ -20,15 +20,20 @@ def _is_array_structure(x):
 
 
 def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None, shuffle=False,
-                     class_weight=None):
-    """Pick the adapter for `x`: arrays, a torch DataLoader/Dataset, a PyDataset, or a generator."""
+                     class_weight=None, workers=None, use_multiprocessing=None, max_queue_size=None):
+    """Pick the adapter for `x`: arrays, a torch DataLoader/Dataset, a PyDataset, or a generator.
+
+    `workers`, `use_multiprocessing` and `max_queue_size` are Keras 2's `fit`/`evaluate`/`predict` arguments:
+    given, they set how a PyDataset (Keras 2 `Sequence`) or a generator is read ahead, over the dataset's own.
+    """
     from torchkeras.trainers.data_adapters import py_dataset_adapter
 
+    loop = {"workers": workers, "use_multiprocessing": use_multiprocessing, "max_queue_size": max_queue_size}
     if py_dataset_adapter.is_py_dataset(x):
         _no_targets(y, sample_weight, "a PyDataset")
         if class_weight is not None:
-            return py_dataset_adapter.PyDatasetAdapter(x, shuffle=shuffle, class_weight=class_weight)
-        return py_dataset_adapter.PyDatasetAdapter(x, shuffle=shuffle)
+            return py_dataset_adapter.PyDatasetAdapter(x, shuffle=shuffle, class_weight=class_weight, **loop)
+        return py_dataset_adapter.PyDatasetAdapter(x, shuffle=shuffle, **loop)
     if isinstance(x, (torch.utils.data.DataLoader, torch.utils.data.Dataset)):
         _no_targets(y, sample_weight, "a torch DataLoader or Dataset")
         return TorchDataLoaderAdapter(x, batch_size=batch_size, shuffle=shuffle)
@@ -37,7 +42,7 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps_per_e
         if class_weight is not None:
             raise ValueError("`class_weight` is not supported with generators in torchkeras yet: pass "
                              "per-sample weights as the third element of each batch instead.")
-        return GeneratorDataAdapter(x)
+        return GeneratorDataAdapter(x, **loop)
     if isinstance(x, (np.ndarray, torch.Tensor, dict, list, tuple)) or data_adapter_utils.is_array_like(x):
         if isinstance(x, (list, tuple)) and x and not _is_array_structure(x):
             raise ValueError(f"Unrecognized data type: x={x} (of type {type(x)})")
@@ -45,7 +50,7 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps_per_e
                                 steps=steps_per_epoch, shuffle=shuffle, class_weight=class_weight)
     if hasattr(x, "__iter__"):
         _no_targets(y, sample_weight, "an iterable dataset")
-        return GeneratorDataAdapter(x)
+        return GeneratorDataAdapter(x, **loop)
     raise ValueError(f"Unrecognized data type: x={x} (of type {type(x)})")
 
 

@@ -1,5 +1,14 @@
-"""Batches from Python generators, iterators and other iterables of `(x, y[, sample_weight])`."""
+"""Batches from Python generators, iterators and other iterables of `(x, y[, sample_weight])`.
+
+With Keras 2's `workers > 1` or `use_multiprocessing=True`, the generator is read ahead in a background
+thread, at most `max_queue_size` batches ahead, in order. A Python generator runs in one thread at a time and
+cannot be shared between processes, so more workers add nothing: a `keras.utils.PyDataset` gives batches in
+parallel.
+"""
 import itertools
+import queue
+import threading
+import warnings
 
 import numpy as np
 import torch
@@ -43,8 +52,15 @@ def _check_batch(batch):
 class GeneratorDataAdapter:
     """Wraps a generator (consumed once) or a re-iterable (iterated again each epoch)."""
 
-    def __init__(self, generator, device=None):
+    def __init__(self, generator, device=None, workers=None, use_multiprocessing=None, max_queue_size=None):
         self.device = torch.device(device) if device is not None else get_device()
+        self._read_ahead = (workers is not None and int(workers) > 1) or bool(use_multiprocessing)
+        self._queue_size = max(1, int(max_queue_size)) if max_queue_size is not None else 10
+        if use_multiprocessing:
+            warnings.warn(
+                "A Python generator cannot be shared between processes: with `use_multiprocessing=True` it is "
+                "read ahead in a background thread instead. Use a `keras.utils.PyDataset` (Keras 2 `Sequence`) "
+                "to prepare batches in worker processes.", stacklevel=5)
         self._source = generator
         self._is_iterator = hasattr(generator, "__next__")
         self.num_batches = None
@@ -74,9 +90,56 @@ class GeneratorDataAdapter:
 
     def get_iterator(self):
         source = self._iterator if self._is_iterator else iter(self._source)
+        if self._read_ahead:
+            source = read_ahead(source, self._queue_size)
         for batch in source:
             _check_batch(batch)
             yield batch_to_device(batch, self.device)
 
     def on_epoch_end(self):
         pass
+
+
+_DONE = object()
+
+
+def read_ahead(iterator, max_queue_size):
+    """Yield the items of `iterator`, produced by a background thread at most `max_queue_size` ahead.
+
+    An exception raised by the iterator is raised here, at its place in the order. Closing this generator
+    (or dropping it) stops the thread.
+    """
+    items = queue.Queue(max_queue_size)
+    stop = threading.Event()
+
+    def put(item):
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for item in iterator:
+                if not put((item, None)):
+                    return
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer, raised there
+            put((None, e))
+            return
+        put((_DONE, None))
+
+    thread = threading.Thread(target=produce, name="keras-generator-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = items.get()
+            if error is not None:
+                raise error
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()
