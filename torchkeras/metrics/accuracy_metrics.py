@@ -8,6 +8,7 @@ from torchkeras.losses.tensor_utils import convert
 from torchkeras.losses.tensor_utils import prepare
 from torchkeras.losses.tensor_utils import squeeze_or_expand_to_same_rank
 from torchkeras.metrics.reduction_metrics import MeanMetricWrapper
+from torchkeras.ops.symbolic_function import symbolic_function
 
 
 def _float(matches):
@@ -23,6 +24,7 @@ def _in_top_k(targets, predictions, k):
 
 
 @keras_export("keras.metrics.accuracy")
+@symbolic_function
 def accuracy(y_true, y_pred):
     """1.0 where `y_pred` equals `y_true` exactly, else 0.0."""
     y_true, y_pred = prepare(y_true, y_pred)
@@ -30,6 +32,7 @@ def accuracy(y_true, y_pred):
 
 
 @keras_export("keras.metrics.binary_accuracy")
+@symbolic_function
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """1.0 where `(y_pred > threshold)` equals the binary label, else 0.0."""
     y_pred = convert(y_pred)
@@ -39,6 +42,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 
 
 @keras_export("keras.metrics.categorical_accuracy")
+@symbolic_function
 def categorical_accuracy(y_true, y_pred):
     """1.0 where the argmax of `y_pred` is the argmax of the one-hot `y_true`, else 0.0."""
     y_pred = convert(y_pred)
@@ -52,6 +56,7 @@ def categorical_accuracy(y_true, y_pred):
 
 
 @keras_export("keras.metrics.sparse_categorical_accuracy")
+@symbolic_function
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 where the argmax of `y_pred` equals the integer label, else 0.0."""
     y_pred = convert(y_pred)
@@ -69,6 +74,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
 
 
 @keras_export("keras.metrics.top_k_categorical_accuracy")
+@symbolic_function
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the one-hot target class is among the `k` highest scores of `y_pred`, else 0.0."""
     y_pred = convert(y_pred)
@@ -83,6 +89,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
 
 
 @keras_export("keras.metrics.sparse_top_k_categorical_accuracy")
+@symbolic_function
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
     """1.0 where the integer label is among the `k` highest scores of `y_pred` (or, with `from_sorted_ids`,
     among the first `k` ids of `y_pred`), else 0.0."""
