@@ -1,6 +1,7 @@
 """Accuracy metrics (functions of per-sample matches, and the metrics that average them)."""
 import torch
 
+from torchkeras import ops
 from torchkeras.api_export import keras_export
 from torchkeras.backend import dtypes
 from torchkeras.backend.config import floatx
@@ -46,7 +47,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 def categorical_accuracy(y_true, y_pred):
     """1.0 where the argmax of `y_pred` is the argmax of the one-hot `y_true`, else 0.0."""
     y_pred = convert(y_pred)
-    y_true = torch.argmax(convert(y_true, device=y_pred.device), dim=-1)
+    y_true = ops.argmax(convert(y_true, device=y_pred.device), axis=-1)  # bool one-hot targets too (Keras 2)
     original_shape = None
     if y_true.dim() == y_pred.dim():
         original_shape = y_true.shape
@@ -78,7 +79,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the one-hot target class is among the `k` highest scores of `y_pred`, else 0.0."""
     y_pred = convert(y_pred)
-    y_true = torch.argmax(convert(y_true, device=y_pred.device), dim=-1)
+    y_true = ops.argmax(convert(y_true, device=y_pred.device), axis=-1)  # bool one-hot targets too (Keras 2)
     original_shape = y_true.shape
     if y_pred.dim() > 2:
         y_pred = y_pred.reshape(-1, y_pred.shape[-1])
