@@ -172,8 +172,9 @@ def add_symbolic_loss(layer, tensor):
     computed on every call. On another layer (Keras 2: a loss added during functional construction) it is
     kept until a functional model built over the layer and the tensor's inputs takes it in."""
     from torchkeras.models import functional
+    from torchkeras.models.model import Model
 
-    if getattr(layer, "_graph_plan", None) is not None:
+    if isinstance(layer, Model):
         functional.add_symbolic_loss(layer, tensor)
         return
     pending = layer.__dict__.setdefault("_pending_symbolic", [])
@@ -214,8 +215,9 @@ def add_metric(layer, value, name=None, aggregation=None, **kwargs):
         bump_structure_version()
     if isinstance(value, KerasTensor):
         from torchkeras.models import functional
+        from torchkeras.models.model import Model
 
-        if getattr(layer, "_graph_plan", None) is not None:
+        if isinstance(layer, Model):
             functional.add_symbolic_metric(layer, value, metric)
         else:
             layer.__dict__.setdefault("_pending_symbolic", []).append((value, metric.update_state))
