@@ -44,8 +44,7 @@ TWEAKS = {
     "conv_filter_visualization": [(r"visualize_layer\(vgg, LAYER_NAME\)",
                                    "visualize_layer(vgg, LAYER_NAME, epochs=2, upscaling_steps=1, "
                                    "output_dim=(48, 48), filter_range=(0, 4))")],
-    "conv_lstm": [(r"generate_movies\(n_samples=1200", "generate_movies(n_samples=24"),
-                  (r"range\(16\)", "range(2)"), (r"range\(15\)", "range(2)")],
+    "conv_lstm": [(r"range\(16\)", "range(2)"), (r"range\(15\)", "range(2)")],
     "deep_dream": [(r"iterations = 20 ", "iterations = 2 ")],
     "image_ocr": [(r"words_per_epoch = 16000", "words_per_epoch = 160"),
                   (r"train\(run_name, 20, 25, 512\)", "train(run_name, 1, 2, 160)"),
@@ -58,7 +57,10 @@ TWEAKS = {
     "lstm_text_generation": [(r"range\(400\)", "range(3)")],
     "mnist_acgan": [(r"epochs = 100", "epochs = 1"),
                     (r"num_batches = int\(np.ceil\(x_train.shape\[0\] / float\(batch_size\)\)\)",
-                     "num_batches = 2")],
+                     "num_batches = 2"),
+                    (r"num_train, num_test = x_train.shape\[0\], x_test.shape\[0\]",
+                     "x_test, y_test = x_test[:100], y_test[:100]\n    "
+                     "num_train, num_test = x_train.shape[0], x_test.shape[0]")],
     "reuters_mlp_relu_vs_selu": [(r"^epochs = 40$", "epochs = 1")],
     "neural_doodle": [(r"num_iterations = 50", "num_iterations = 1"), (r"maxfun=20", "maxfun=2")],
     "neural_style_transfer": [(r"img_nrows = 400", "img_nrows = 48"), (r"maxfun=20", "maxfun=2")],

@@ -229,3 +229,21 @@ def add_metric(layer, value, name=None, aggregation=None, **kwargs):
 
 def _named_metric(layer, name):
     return layer.__dict__.get("_keras2_metrics", {}).get(name)
+
+
+def keras2_predict_inputs(x):
+    """Keras 2's `predict` took its number of samples from the first input array and ignored the rows of the
+    other inputs past it (`check_array_lengths=False`); Keras 3 calls such data ambiguous. Inputs given as a
+    list whose later arrays are longer than the first are cut to the first's length, with a warning."""
+    if not isinstance(x, (list, tuple)) or len(x) < 2:
+        return x
+    lengths = [getattr(a, "shape", (None,))[0] if getattr(a, "ndim", 0) else None for a in x]
+    first = lengths[0]
+    if first is None or any(n is None for n in lengths) or all(n == first for n in lengths):
+        return x
+    if any(n < first for n in lengths):
+        return x  # Keras 2 failed too: left to the usual cardinality error
+    keras2_paths.warn_once(
+        "Model.predict() on inputs with different numbers of samples", "inputs with the same number of samples",
+        stacklevel=4, what=f"Keras 2 behaviour (it used the first input's {first} samples; Keras 3 raises)")
+    return type(x)(a[:first] for a in x)

@@ -353,6 +353,10 @@ class Trainer(legacy_api.Keras2ModelMethods):
         optimizer_unbuilt = self.optimizer is not None and not getattr(self.optimizer, "built", True)
         needs_batch = model_unbuilt or metrics_unbuilt or loss_unbuilt or self._declares_inputs
         if needs_batch and data_batch is None and iterator is not None:
+            if not model_unbuilt and getattr(iterator.adapter, "unstarted", False):
+                # Keras 2 reads a generator only after `on_train_begin` (generators that callbacks set up):
+                # the compiled loss and metrics build on the first step instead.
+                return self._symbolic_build_optimizer(optimizer_unbuilt)
             data_batch = iterator.first_batch()
         if data_batch is not None:
             x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data_batch)
@@ -361,6 +365,9 @@ class Trainer(legacy_api.Keras2ModelMethods):
             if model_unbuilt or metrics_unbuilt or loss_unbuilt:
                 trainer_utils.symbolic_build(self, x, y, sample_weight, model_unbuilt, metrics_unbuilt,
                                              loss_unbuilt)
+        self._symbolic_build_optimizer(optimizer_unbuilt)
+
+    def _symbolic_build_optimizer(self, optimizer_unbuilt):
         if optimizer_unbuilt and self.built:
             self.optimizer.build(self.trainable_weights)
 
@@ -494,6 +501,7 @@ class Trainer(legacy_api.Keras2ModelMethods):
         if kwargs:
             raise TypeError(f"{type(self).__name__}.predict() got an unexpected keyword argument "
                             f"'{next(iter(kwargs))}'")
+        x = legacy_api.keras2_predict_inputs(x)
         iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False, **loop_options)
         self._symbolic_build(iterator=iterator)
         verbose = trainer_utils.resolve_verbose(verbose)

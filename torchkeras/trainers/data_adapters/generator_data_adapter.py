@@ -71,24 +71,38 @@ class GeneratorDataAdapter:
             except TypeError:
                 self.num_batches = None
         self._peeked = None
-        if self._is_iterator:
-            try:
-                first = next(self._source)
-            except StopIteration:
-                raise ValueError(
-                    "The generator passed to the model is already exhausted: it yielded no batches. "
-                    "Pass a fresh generator, or one that loops forever together with `steps_per_epoch`."
-                ) from None
-            _check_batch(first)
-            self._peeked = first
-            self._iterator = itertools.chain([first], self._source)
+        self._iterator = None
+
+    @property
+    def unstarted(self):
+        """Whether this is a generator not read yet (Keras 2 reads it only once training has begun, after
+        the callbacks' `on_train_begin`)."""
+        return self._is_iterator and self._iterator is None
+
+    def _start(self):
+        """Read the first batch of a generator (kept for the first epoch)."""
+        if self._iterator is not None:
+            return
+        try:
+            first = next(self._source)
+        except StopIteration:
+            raise ValueError(
+                "The generator passed to the model is already exhausted: it yielded no batches. "
+                "Pass a fresh generator, or one that loops forever together with `steps_per_epoch`."
+            ) from None
+        _check_batch(first)
+        self._peeked = first
+        self._iterator = itertools.chain([first], self._source)
 
     def peek(self):
-        if self._peeked is not None:
+        if self._is_iterator:
+            self._start()
             return self._peeked
         return next(iter(self._source))
 
     def get_iterator(self):
+        if self._is_iterator:
+            self._start()
         source = self._iterator if self._is_iterator else iter(self._source)
         if self._read_ahead:
             source = read_ahead(source, self._queue_size)
