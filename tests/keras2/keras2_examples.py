@@ -309,6 +309,11 @@ def _install_short_runs():
             args[1] = min(args[1], initial + 1)
         else:
             kwargs["epochs"] = min(kwargs.get("epochs", 1), initial + 1)
+        if (isinstance(x, (list, tuple, dict)) or hasattr(x, "shape")) and not args and \
+                kwargs.get("batch_size") is None:
+            # Arrays: Keras 2's default batch (with `steps_per_epoch`, Keras 3 would make each batch
+            # `len(x) / steps` samples).
+            kwargs["batch_size"] = 32
         kwargs["steps_per_epoch"] = min(kwargs.get("steps_per_epoch") or STEPS_CAP, STEPS_CAP)
         kwargs["validation_steps"] = min(kwargs.get("validation_steps") or STEPS_CAP, STEPS_CAP)
         return fit(self, x, y, *args, **kwargs)
@@ -317,6 +322,10 @@ def _install_short_runs():
     evaluate = Trainer.evaluate
 
     def short_evaluate(self, *args, **kwargs):
+        x = args[0] if args else kwargs.get("x")
+        if (isinstance(x, (list, tuple, dict)) or hasattr(x, "shape")) and len(args) < 3 and \
+                kwargs.get("batch_size") is None:
+            kwargs["batch_size"] = 32
         kwargs["steps"] = min(kwargs.get("steps") or STEPS_CAP, STEPS_CAP)
         return evaluate(self, *args, **kwargs)
 
