@@ -65,11 +65,15 @@ TWEAKS = {
     "neural_doodle": [(r"num_iterations = 50", "num_iterations = 1"), (r"maxfun=20", "maxfun=2")],
     "neural_style_transfer": [(r"img_nrows = 400", "img_nrows = 48"), (r"maxfun=20", "maxfun=2")],
 }
-# Fixes for the Python 3.7+ and NumPy 2 the examples predate (not Keras matters): (pattern, replacement).
+# Fixes for the Python 3.7+, NumPy 2 and matplotlib 3.5 the examples predate (no Keras matter):
+# (pattern, replacement).
 PY3_FIXES = {
     # `re.split` yields None for empty optional groups since Python 3.7.
     "babi_memnn": [(r"if x.strip\(\)\]", "if x and x.strip()]")],
     "babi_rnn": [(r"if x.strip\(\)\]", "if x and x.strip()]")],
+    # matplotlib 3.5+ refuses 31 tick positions for 30 labels (older versions ignored the extra one).
+    "variational_autoencoder_deconv": [(r"end_range = n \* digit_size \+ start_range \+ 1",
+                                        "end_range = (n - 1) * digit_size + start_range + 1")],
 }
 STEPS_CAP = 3
 

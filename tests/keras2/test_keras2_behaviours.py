@@ -99,3 +99,56 @@ def test_uint8_images_promote_like_keras():
     assert scaled.dtype == torch.float32
     model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(2, 3)])
     assert model.predict(images, verbose=0).shape == (2, 2, 2, 2)
+
+
+def test_k_gradients_inside_a_lambda_runs_in_fit_evaluate_and_predict():
+    """mnist_swwae's max-pool switches: `K.gradients(K.sum(pooled), pre_pool)` in a Lambda (a list, unpacked
+    because `output_shape` declares one tensor, as Keras 2 did)."""
+    from torchkeras import backend as K
+
+    inputs = keras.Input((4, 4, 1))
+    pre = keras.layers.Conv2D(2, 3, padding="same")(inputs)
+    pooled = keras.layers.MaxPooling2D(2)(pre)
+    where = keras.layers.Lambda(lambda t: K.gradients(K.sum(t[1]), t[0]), output_shape=lambda s: s[0])([pre, pooled])
+    out = keras.layers.multiply([keras.layers.UpSampling2D(2)(pooled), where])
+    model = keras.Model(inputs, out)
+    model.compile("sgd", "mse")
+    x = RNG.random((6, 4, 4, 1)).astype("float32")
+    model.fit(x, x[..., :1].repeat(2, -1), batch_size=3, verbose=0)
+    pred = model.predict(x, verbose=0)
+    pre_value = keras.Model(inputs, pre).predict(x, verbose=0)
+    windows = pre_value.reshape(6, 2, 2, 2, 2, 2).transpose(0, 1, 3, 5, 2, 4).reshape(6, 2, 2, 2, 4)
+    expected_mask = (windows == windows.max(-1, keepdims=True)).astype("float32")
+    mask = (pred != 0).reshape(6, 2, 2, 2, 2, 2).transpose(0, 1, 3, 5, 2, 4).reshape(6, 2, 2, 2, 4)
+    np.testing.assert_array_equal(mask.astype("float32") * (windows != 0), expected_mask * (windows != 0))
+    assert np.isfinite(model.evaluate(x, x[..., :1].repeat(2, -1), verbose=0))
+
+
+def test_predict_takes_the_first_inputs_samples_like_keras_2(fresh_warnings):
+    a, b = keras.Input((3,)), keras.Input((3,))
+    model = keras.Model([a, b], keras.layers.add([a, b]))
+    xa, xb = RNG.random((4, 3)).astype("float32"), RNG.random((10, 3)).astype("float32")
+    with pytest.warns(DeprecationWarning, match="first input's 4 samples"):
+        out = model.predict([xa, xb], verbose=0)
+    np.testing.assert_allclose(out, xa + xb[:4], rtol=1e-6)
+    with pytest.raises(ValueError, match="cardinality"):
+        model.predict([xb, xa], verbose=0)
+
+
+def test_a_generator_is_first_read_after_on_train_begin():
+    class Source(keras.callbacks.Callback):
+        started = False
+
+        def on_train_begin(self, logs=None):
+            self.started = True
+
+        def batches(self):
+            while True:
+                assert self.started, "read before on_train_begin"
+                yield X[:10], Y_BOOL[:10].astype("float32")
+
+    source = Source()
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("sgd", "categorical_crossentropy", metrics=["acc"])
+    history = model.fit(source.batches(), steps_per_epoch=2, epochs=2, callbacks=[source], verbose=0)
+    assert set(history.history) == {"loss", "acc"}

@@ -247,3 +247,23 @@ def keras2_predict_inputs(x):
         "Model.predict() on inputs with different numbers of samples", "inputs with the same number of samples",
         stacklevel=4, what=f"Keras 2 behaviour (it used the first input's {first} samples; Keras 3 raises)")
     return type(x)(a[:first] for a in x)
+
+
+def run_without_grad(model, step, data):
+    """`step(data)` under `torch.no_grad()`, as `evaluate`/`predict` run; a model whose layers call Keras 2's
+    `K.gradients` on their inputs (mnist_swwae's max-pool switches) needs the graph recorded, so its steps
+    run with autograd on from the first one that asks for it."""
+    import torch
+
+    from torchkeras.backend.legacy_graph import GradientsNeedAutograd
+
+    if model.__dict__.get("_keras2_inference_needs_grad"):
+        with torch.enable_grad():
+            return step(data)
+    try:
+        with torch.no_grad():
+            return step(data)
+    except GradientsNeedAutograd:
+        model.__dict__["_keras2_inference_needs_grad"] = True
+        with torch.enable_grad():
+            return step(data)

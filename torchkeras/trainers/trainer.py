@@ -319,8 +319,7 @@ class Trainer(legacy_api.Keras2ModelMethods):
             return self.test_function
 
         def one_step_on_data(data):
-            with torch.no_grad():
-                return self.test_step(data[0])
+            return legacy_api.run_without_grad(self, self.test_step, data[0])
 
         self.test_function = self._maybe_jit(one_step_on_data)
         return self.test_function
@@ -330,8 +329,7 @@ class Trainer(legacy_api.Keras2ModelMethods):
             return self.predict_function
 
         def one_step_on_data(data):
-            with torch.no_grad():
-                return self.predict_step(data[0])
+            return legacy_api.run_without_grad(self, self.predict_step, data[0])
 
         self.predict_function = self._maybe_jit(one_step_on_data)
         return self.predict_function
