@@ -12,6 +12,7 @@ long loops get smaller loop counts (`TWEAKS`: run length only, never an API chan
 examples is part of this repository.
 """
 import argparse
+import functools
 import importlib
 import importlib.abc
 import importlib.util
@@ -286,9 +287,9 @@ def _install_applications():
             mod = importlib.import_module(f"torchkeras.applications.{mod_name}")
         except ImportError:
             continue
-        for attr in dir(mod):
-            fn = getattr(mod, attr)
-            if attr[:1].isupper() and callable(fn) and not isinstance(fn, type):
+        for attr in ("VGG16", "VGG19", "InceptionV3", "ResNet50", "ResNet101", "ResNet152"):
+            fn = getattr(mod, attr, None)
+            if fn is not None:
                 def offline(*args, _fn=fn, **kwargs):
                     if kwargs.get("weights", "imagenet") == "imagenet":
                         kwargs["weights"] = None
@@ -306,6 +307,7 @@ def _install_short_runs():
 
     fit = Trainer.fit
 
+    @functools.wraps(fit)
     def short_fit(self, x=None, y=None, *args, **kwargs):
         initial = kwargs.get("initial_epoch", 0) or 0
         if len(args) >= 2:
@@ -325,6 +327,7 @@ def _install_short_runs():
     Trainer.fit = short_fit
     evaluate = Trainer.evaluate
 
+    @functools.wraps(evaluate)
     def short_evaluate(self, *args, **kwargs):
         x = args[0] if args else kwargs.get("x")
         if (isinstance(x, (list, tuple, dict)) or hasattr(x, "shape")) and len(args) < 3 and \

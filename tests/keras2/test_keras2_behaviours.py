@@ -152,3 +152,11 @@ def test_a_generator_is_first_read_after_on_train_begin():
     model.compile("sgd", "categorical_crossentropy", metrics=["acc"])
     history = model.fit(source.batches(), steps_per_epoch=2, epochs=2, callbacks=[source], verbose=0)
     assert set(history.history) == {"loss", "acc"}
+
+
+def test_variables_from_reversed_numpy_views():
+    """`K.variable(preprocess_input(img))`: Keras's BGR conversion `x[..., ::-1]` has negative strides."""
+    image = RNG.random((1, 2, 2, 3)).astype("float32")
+    variable = keras.backend.variable(image[..., ::-1])
+    np.testing.assert_array_equal(variable.numpy(), image[..., ::-1])
+    assert keras.Variable(image[:, ::-1]).shape == (1, 2, 2, 3)
