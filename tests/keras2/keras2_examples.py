@@ -264,10 +264,19 @@ def _nietzsche(folder, fname):
 
 
 def _wordlists(folder, fname):
+    """image_ocr's word lists: it asks for 16,000 words of up to 4 letters, then 32,000 mixed ones."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+
+    def word(low, high):
+        return "".join(letters[rng.integers(0, 26, int(rng.integers(low, high + 1)))])
+
     with open(os.path.join(folder, "wordlist_mono_clean.txt"), "w") as f:
-        f.write("\n".join(w for w in _WORDS if len(w) <= 16) * 3)
+        f.write("\n".join(word(1, 4) for _ in range(40000)) + "\n")
     with open(os.path.join(folder, "wordlist_bi_clean.txt"), "w") as f:
-        f.write("\n".join(f"{a} {b}" for a, b in zip(_WORDS, _WORDS[1:])) * 3)
+        f.write("\n".join(f"{word(1, 5)} {word(1, 5)}" for _ in range(40000)) + "\n")
     return os.path.join(folder, fname)
 
 
