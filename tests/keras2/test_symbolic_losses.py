@@ -177,3 +177,16 @@ def test_add_metric_arguments_as_keras_2():
     layer.add_metric(torch.zeros(2), name="m")
     (metric,) = layer._tracked_metrics
     assert metric.name == "m" and float(metric.result()) == 0.5
+
+
+def test_a_layer_loss_is_counted_once_when_its_model_is_nested():
+    inputs = Input((6,))
+    dense = Dense(3, name="d")
+    hidden = dense(inputs)
+    dense.add_loss(K.mean(hidden))
+    inner = Model(inputs, hidden)
+    outer_in = Input((6,))
+    outer = Model(outer_in, Dense(1)(inner(outer_in)))
+    outer(torch.as_tensor(X))
+    assert len(outer.losses) == 1
+    assert float(outer.losses[0]) == pytest.approx(float(dense(torch.as_tensor(X)).mean()), rel=1e-5)

@@ -60,10 +60,12 @@ def init_graph(model, inputs, outputs):
     model._graph_plan = GraphPlan(model.inputs, outputs, nodes_by_depth)
     model.__dict__["_symbolic_side_outputs"] = []
     model.built = True
-    for op in operations:  # symbolic losses/metrics that layers were given during construction (Keras 2)
-        for tensor, callback in getattr(op, "_pending_symbolic", ()):
-            if is_connected(model, tensor):
-                _add_side_output(model, tensor, "add_loss", callback)
+    for op in operations:  # symbolic losses/metrics that layers were given during construction (Keras 2):
+        pending = op.__dict__.get("_pending_symbolic") if isinstance(op, Layer) else None
+        for entry in list(pending or ()):  # the first model that computes them takes them (counted once)
+            if is_connected(model, entry[0]):
+                pending.remove(entry)
+                _add_side_output(model, entry[0], "add_loss", entry[1])
     from torchkeras.layers.layer import bump_structure_version
 
     bump_structure_version()
