@@ -25,6 +25,11 @@ NEEDS_MODULE = {"class_activation_maps": "torchkeras.applications", "conv_filter
                 "neural_doodle": "torchkeras.applications", "neural_style_transfer": "torchkeras.applications",
                 "mnist_sklearn_wrapper": "torchkeras.wrappers"}
 
+# Known failures, with the reason.
+KNOWN = {"class_activation_maps": "looks up `activation_49` and `fc1000`, the layer names of keras_applications "
+                                  "1.0.8's ResNet50; Keras 3's ResNet50 (torchkeras's too) names them "
+                                  "`conv5_block3_out` and `predictions`"}
+
 
 @pytest.mark.parametrize("name", runner.EXAMPLES)
 def test_keras2_example_runs(name):
@@ -36,6 +41,8 @@ def test_keras2_example_runs(name):
     module = NEEDS_MODULE.get(name)
     if module is not None and importlib.util.find_spec(module) is None:
         pytest.skip(f"{name} needs {module} (another issue)")
+    if name in KNOWN:
+        pytest.xfail(KNOWN[name])
     ok, seconds, output = runner.run_with_prerequisites(name, directory)
     assert ok, f"{name} failed after {seconds:.0f}s:\n{output}"
 
