@@ -213,6 +213,11 @@ def gradients(loss, variables):
             raise ValueError("`K.gradients` of a real tensor with respect to symbolic tensors: build the loss "
                              "from the same symbolic tensors.")
         return list(Gradients()(loss, targets))
+    if isinstance(loss, torch.Tensor) and not loss.requires_grad and not torch.is_grad_enabled():
+        raise GradientsNeedAutograd(
+            "`K.gradients` was called where autograd is off (`torch.no_grad()`), so the graph it differentiates "
+            "was not recorded. `evaluate`/`predict` rerun such a model's step with autograd on; elsewhere, call "
+            "the model under `torch.enable_grad()`.")
     if not isinstance(loss, torch.Tensor) or not loss.requires_grad:
         raise ValueError(
             "`K.gradients` needs a loss computed by autograd from the tensors it differentiates with respect to "
@@ -225,6 +230,10 @@ def gradients(loss, variables):
     for i, g in zip(live, found):
         grads[i] = g
     return [torch.zeros_like(torch.as_tensor(t)) if g is None else g for g, t in zip(grads, targets)]
+
+
+class GradientsNeedAutograd(ValueError):
+    """`K.gradients` on real tensors computed with autograd off: the step has to run with autograd on."""
 
 
 def symbolic_update(x, new_x):

@@ -22,6 +22,8 @@ def _to_tensor(value, dtype, device):
             t = t.to(dtype)
         return t.to(device).clone()
     arr = np.asarray(value)
+    if any(stride < 0 for stride in arr.strides):
+        arr = np.ascontiguousarray(arr)  # a reversed view (`x[..., ::-1]`, BGR images): torch needs a copy
     t = torch.as_tensor(arr)
     if dtype is not None:
         t = t.to(dtype)

@@ -58,11 +58,11 @@ class EarlyStopping(MonitorCallback):
         self.best_epoch = 0
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.monitor_op is None:
-            self._set_monitor_op()
         current = self.get_monitor_value(logs)
         if current is None or epoch < self.start_from_epoch:
             return
+        if self.monitor_op is None:
+            self._set_monitor_op()
         if self.restore_best_weights and self._best_tensors is None:
             self._snapshot()
             self.best_epoch = epoch

@@ -97,7 +97,7 @@ class ModelCheckpoint(BatchSaveFrequencyMixin, MonitorCallback):
             self._save_model(epoch=self._current_epoch, batch=batch, logs=logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.monitor_op is None:
+        if self.monitor_op is None and self.save_best_only and self.monitor in (logs or {}):
             self._set_monitor_op()
         if self.save_freq == "epoch":
             self._epochs_since_last_save += 1

@@ -2,7 +2,9 @@
 
 EarlyStopping, ModelCheckpoint and ReduceLROnPlateau decide "did it improve?" the same way: `mode` is
 "min", "max" or "auto"; in auto mode a `loss` (with or without `val_`) is minimized, and any other name takes
-the direction of the compiled metric of that name (`metric._direction`, "up" or "down").
+the direction of the compiled metric of that name (`metric._direction`, "up" or "down"). Keras 2's rule fills
+a gap: a name containing `acc` is maximized. The direction is settled at the first epoch end whose logs hold
+the monitored value; until then each callback warns that the value is missing and training goes on.
 """
 import warnings
 
@@ -40,11 +42,14 @@ class MonitorCallback(Callback):
         name = self.monitor[4:] if self.monitor.startswith("val_") else self.monitor
         op = _less if name == "loss" else None
         for metric in _compiled_metrics(self.model):
-            if getattr(metric, "name", None) == name and hasattr(metric, "_direction"):
-                op = _greater if metric._direction == "up" else _less
+            if getattr(metric, "name", None) == name:
+                if hasattr(metric, "_direction"):
+                    op = _greater if metric._direction == "up" else _less
         if op is None and name.endswith("loss"):
             # A per-output loss such as `val_dense_1_loss` (Keras 2 minimized every name it did not know).
             op = _less
+        if op is None and ("acc" in name or name.startswith("fmeasure")):
+            op = _greater  # Keras 2: any accuracy (`acc`, `val_acc`, `dense_1_acc`, ...) is maximized
         if op is None:
             raise ValueError(
                 f"{type(self).__name__} callback received monitor={self.monitor}, but Keras isn't able to "

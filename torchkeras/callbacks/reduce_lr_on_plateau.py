@@ -56,8 +56,6 @@ class ReduceLROnPlateau(MonitorCallback):
         return self.cooldown_counter > 0
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.monitor_op is None:
-            self._set_monitor_op()
         logs = logs if logs is not None else {}
         optimizers, multi = inner_optimizers(self.model.optimizer)
         for opt in optimizers:
@@ -71,6 +69,8 @@ class ReduceLROnPlateau(MonitorCallback):
                 stacklevel=2,
             )
             return
+        if self.monitor_op is None:
+            self._set_monitor_op()
         if self.in_cooldown():
             self.cooldown_counter -= 1
             self.wait = 0

@@ -541,15 +541,33 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
         return int(sum(int(np.prod(v.shape)) for v in self.weights))
 
     # --- losses ----------------------------------------------------------------------------------------
-    def add_loss(self, loss):
-        """Add a loss tensor (e.g. an activity regularization) to the layer, for the current call."""
+    def add_loss(self, loss, inputs=None):
+        """Add a loss tensor (e.g. an activity regularization) to the layer, for the current call.
+
+        Keras 2: a symbolic tensor computed from a functional model's inputs becomes part of the model and is
+        computed on every call; a list adds each of its losses."""
+        if isinstance(loss, (list, tuple)):
+            for item in loss:
+                self.add_loss(item)
+            return
+        if isinstance(loss, KerasTensor):
+            from torchkeras.trainers import legacy_api
+
+            legacy_api.add_symbolic_loss(self, loss)
+            return
         if callable(loss) and not isinstance(loss, torch.Tensor):
             loss = loss()
-        if loss is None:
-            return
+        if loss is None or symbolic.in_symbolic_scope():
+            return  # a shape-inference run: the loss of stand-in values is not a loss of the layer
         if not isinstance(loss, (torch.Tensor, KerasTensor)):
             loss = torch.as_tensor(loss, dtype=torch.float32)
         self._losses.append(loss)
+
+    def add_metric(self, value, name=None, aggregation=None, **kwargs):
+        """Keras 2: report the mean of `value` over each epoch as the metric `name` (see `legacy_api`)."""
+        from torchkeras.trainers import legacy_api
+
+        legacy_api.add_metric(self, value, name=name, aggregation=aggregation, **kwargs)
 
     def _add_activity_loss(self, outputs):
         for out in tree.flatten(outputs):

@@ -7,6 +7,7 @@ from torchkeras.losses.loss import Loss
 from torchkeras.losses.tensor_utils import convert
 from torchkeras.losses.tensor_utils import set_mask
 from torchkeras.losses.wrapper import LossFunctionWrapper
+from torchkeras.ops.symbolic_function import symbolic_function
 
 
 def _pos_neg_masks(query_labels, key_labels, remove_diagonal=True):
@@ -23,6 +24,7 @@ def _pos_neg_masks(query_labels, key_labels, remove_diagonal=True):
 
 
 @keras_export("keras.losses.circle")
+@symbolic_function
 def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True, gamma=80, margin=0.4):
     """Circle loss per sample.
 

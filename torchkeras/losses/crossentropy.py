@@ -20,6 +20,7 @@ from torchkeras.losses.tensor_utils import normalize_axis
 from torchkeras.losses.tensor_utils import prepare
 from torchkeras.losses.tensor_utils import set_mask
 from torchkeras.losses.wrapper import LossFunctionWrapper
+from torchkeras.ops.symbolic_function import symbolic_function
 
 # Torch silently skips targets equal to `ignore_index` (-100 by default); Keras labels have no such value.
 _NO_IGNORE_INDEX = -(2**63)
@@ -133,6 +134,7 @@ def _warn_single_class(name, y_pred):
 
 @keras_export("keras.losses.binary_crossentropy", "keras.metrics.binary_crossentropy", "keras.losses.bce",
               "keras.losses.BCE", "keras.metrics.bce", "keras.metrics.BCE")
+@symbolic_function
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Binary cross-entropy per sample (mean over `axis`); labels are smoothed toward 0.5 by `label_smoothing`."""
     y_true, y_pred = prepare(y_true, y_pred, align=False)
@@ -142,6 +144,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
 
 @keras_export("keras.losses.categorical_crossentropy", "keras.metrics.categorical_crossentropy")
+@symbolic_function
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Categorical cross-entropy per sample, for one-hot labels; labels are smoothed toward `1/num_classes`."""
     _check_axis(axis)
@@ -154,6 +157,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 
 @keras_export("keras.losses.sparse_categorical_crossentropy", "keras.metrics.sparse_categorical_crossentropy")
+@symbolic_function
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """Cross-entropy per sample for integer labels. Labels equal to `ignore_class` get 0 loss and are masked out."""
     y_pred = convert(y_pred)
@@ -188,6 +192,7 @@ sparse_categorical_crossentropy._keras_check_inputs = _check_sparse_labels
 
 
 @keras_export("keras.losses.binary_focal_crossentropy", "keras.metrics.binary_focal_crossentropy")
+@symbolic_function
 def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
                               from_logits=False, label_smoothing=0.0, axis=-1):
     """Binary focal cross-entropy per sample: `bce * (1 - p_t)**gamma` (times `alpha_t` with class balancing)."""
@@ -205,6 +210,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
 
 
 @keras_export("keras.losses.categorical_focal_crossentropy", "keras.metrics.categorical_focal_crossentropy")
+@symbolic_function
 def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
                                    axis=-1):
     """Categorical focal cross-entropy per sample: `sum(alpha * (1 - p)**gamma * -y * log(p))`."""

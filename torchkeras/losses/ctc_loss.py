@@ -6,9 +6,11 @@ from torchkeras.api_export import keras_export
 from torchkeras.losses.loss import Loss
 from torchkeras.losses.tensor_utils import convert
 from torchkeras.losses.wrapper import LossFunctionWrapper
+from torchkeras.ops.symbolic_function import symbolic_function
 
 
 @keras_export("keras.losses.ctc")
+@symbolic_function
 def ctc(y_true, y_pred):
     """CTC loss per sample.
 

@@ -5,6 +5,7 @@ from torchkeras.api_export import keras_export
 from torchkeras.losses.loss import Loss
 from torchkeras.losses.tensor_utils import prepare
 from torchkeras.losses.wrapper import LossFunctionWrapper
+from torchkeras.ops.symbolic_function import symbolic_function
 
 
 def convert_binary_labels_to_hinge(y_true):
@@ -14,6 +15,7 @@ def convert_binary_labels_to_hinge(y_true):
 
 
 @keras_export("keras.losses.hinge", "keras.metrics.hinge")
+@symbolic_function
 def hinge(y_true, y_pred):
     """Hinge loss per sample: `mean(maximum(1 - y_true * y_pred, 0), axis=-1)`, labels -1/1 (0/1 converted)."""
     y_true, y_pred = prepare(y_true, y_pred, align=False)
@@ -22,6 +24,7 @@ def hinge(y_true, y_pred):
 
 
 @keras_export("keras.losses.squared_hinge", "keras.metrics.squared_hinge")
+@symbolic_function
 def squared_hinge(y_true, y_pred):
     """Squared hinge loss per sample: `mean(square(maximum(1 - y_true * y_pred, 0)), axis=-1)`."""
     y_true, y_pred = prepare(y_true, y_pred, align=False)
@@ -30,6 +33,7 @@ def squared_hinge(y_true, y_pred):
 
 
 @keras_export("keras.losses.categorical_hinge", "keras.metrics.categorical_hinge")
+@symbolic_function
 def categorical_hinge(y_true, y_pred):
     """Categorical hinge per sample: `maximum(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`."""
     y_true, y_pred = prepare(y_true, y_pred, align=False)

@@ -9,11 +9,13 @@ from torchkeras.losses.loss import Loss
 from torchkeras.losses.tensor_utils import convert
 from torchkeras.losses.tensor_utils import prepare
 from torchkeras.losses.wrapper import LossFunctionWrapper
+from torchkeras.ops.symbolic_function import symbolic_function
 
 
 @keras_export("keras.losses.kl_divergence", "keras.metrics.kl_divergence", "keras.losses.kld", "keras.losses.KLD",
               "keras.losses.kullback_leibler_divergence", "keras.metrics.kld", "keras.metrics.KLD",
               "keras.metrics.kullback_leibler_divergence")
+@symbolic_function
 def kl_divergence(y_true, y_pred):
     """Kullback-Leibler divergence per sample: `sum(y_true * log(y_true / y_pred), axis=-1)`, both clipped to
     `[epsilon, 1]`."""
@@ -25,6 +27,7 @@ def kl_divergence(y_true, y_pred):
 
 
 @keras_export("keras.losses.poisson", "keras.metrics.poisson")
+@symbolic_function
 def poisson(y_true, y_pred):
     """Poisson loss per sample: `mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)`."""
     y_true, y_pred = prepare(y_true, y_pred, align=False)
@@ -32,6 +35,7 @@ def poisson(y_true, y_pred):
 
 
 @keras_export("keras.losses.categorical_generalized_cross_entropy")
+@symbolic_function
 def categorical_generalized_cross_entropy(y_true, y_pred, q):
     """Generalized cross-entropy (Zhang & Sabuncu, 2018) per sample for integer labels: `(1 - p**q) / q`, where
     `p` is the predicted probability of the true class."""

@@ -13,10 +13,12 @@ from torchkeras.losses.loss import Loss
 from torchkeras.losses.tensor_utils import l2_normalize
 from torchkeras.losses.tensor_utils import prepare
 from torchkeras.losses.wrapper import LossFunctionWrapper
+from torchkeras.ops.symbolic_function import symbolic_function
 
 
 @keras_export("keras.losses.mean_squared_error", "keras.metrics.mean_squared_error", "keras.losses.mse",
               "keras.losses.MSE", "keras.metrics.mse", "keras.metrics.MSE")
+@symbolic_function
 def mean_squared_error(y_true, y_pred):
     """Mean squared error per sample: `mean(square(y_true - y_pred), axis=-1)`."""
     y_true, y_pred = prepare(y_true, y_pred)
@@ -25,6 +27,7 @@ def mean_squared_error(y_true, y_pred):
 
 @keras_export("keras.losses.mean_absolute_error", "keras.metrics.mean_absolute_error", "keras.losses.mae",
               "keras.losses.MAE", "keras.metrics.mae", "keras.metrics.MAE")
+@symbolic_function
 def mean_absolute_error(y_true, y_pred):
     """Mean absolute error per sample: `mean(abs(y_true - y_pred), axis=-1)`."""
     y_true, y_pred = prepare(y_true, y_pred)
@@ -33,6 +36,7 @@ def mean_absolute_error(y_true, y_pred):
 
 @keras_export("keras.losses.mean_absolute_percentage_error", "keras.metrics.mean_absolute_percentage_error",
               "keras.losses.mape", "keras.losses.MAPE", "keras.metrics.mape", "keras.metrics.MAPE")
+@symbolic_function
 def mean_absolute_percentage_error(y_true, y_pred):
     """`100 * mean(abs((y_true - y_pred) / max(abs(y_true), epsilon)), axis=-1)`."""
     y_true, y_pred = prepare(y_true, y_pred)
@@ -42,6 +46,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
 
 @keras_export("keras.losses.mean_squared_logarithmic_error", "keras.metrics.mean_squared_logarithmic_error",
               "keras.losses.msle", "keras.losses.MSLE", "keras.metrics.msle", "keras.metrics.MSLE")
+@symbolic_function
 def mean_squared_logarithmic_error(y_true, y_pred):
     """`mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), axis=-1)`."""
     y_true, y_pred = prepare(y_true, y_pred)
@@ -51,6 +56,7 @@ def mean_squared_logarithmic_error(y_true, y_pred):
 
 
 @keras_export("keras.losses.cosine_similarity", "keras.losses.cosine_proximity")
+@symbolic_function
 def cosine_similarity(y_true, y_pred, axis=-1):
     """Negative cosine similarity: `-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)` (-1 is best)."""
     y_true, y_pred = prepare(y_true, y_pred)
@@ -58,6 +64,7 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 
 
 @keras_export("keras.losses.huber", "keras.metrics.huber", "keras.losses.huber_loss")
+@symbolic_function
 def huber(y_true, y_pred, delta=1.0):
     """Huber loss per sample: `0.5 * e**2` where `|e| <= delta`, else `delta * |e| - 0.5 * delta**2`; mean."""
     y_true, y_pred = prepare(y_true, y_pred)
@@ -70,6 +77,7 @@ def huber(y_true, y_pred, delta=1.0):
 
 
 @keras_export("keras.losses.log_cosh", "keras.metrics.log_cosh", "keras.losses.logcosh", "keras.metrics.logcosh")
+@symbolic_function
 def log_cosh(y_true, y_pred):
     """Logarithm of the hyperbolic cosine of the error, computed stably: `mean(x + softplus(-2x) - log 2)`."""
     y_true, y_pred = prepare(y_true, y_pred)

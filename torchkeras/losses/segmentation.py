@@ -6,6 +6,7 @@ from torchkeras.backend.config import epsilon
 from torchkeras.losses.loss import Loss
 from torchkeras.losses.tensor_utils import prepare
 from torchkeras.losses.wrapper import LossFunctionWrapper
+from torchkeras.ops.symbolic_function import symbolic_function
 
 
 def _sum(x, axis):
@@ -15,6 +16,7 @@ def _sum(x, axis):
 
 
 @keras_export("keras.losses.dice")
+@symbolic_function
 def dice(y_true, y_pred, axis=None):
     """Dice loss: `1 - 2 * sum(y_true * y_pred) / (sum(y_true) + sum(y_pred))`, summed over `axis` (None: all)."""
     y_true, y_pred = prepare(y_true, y_pred, align=False)
@@ -24,6 +26,7 @@ def dice(y_true, y_pred, axis=None):
 
 
 @keras_export("keras.losses.tversky")
+@symbolic_function
 def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
     """Tversky loss: `1 - TP / (TP + alpha * FP + beta * FN)`, summed over `axis` (None: all)."""
     y_true, y_pred = prepare(y_true, y_pred, align=False)

@@ -1,6 +1,7 @@
 """Accuracy metrics (functions of per-sample matches, and the metrics that average them)."""
 import torch
 
+from torchkeras import ops
 from torchkeras.api_export import keras_export
 from torchkeras.backend import dtypes
 from torchkeras.backend.config import floatx
@@ -9,6 +10,7 @@ from torchkeras.losses.tensor_utils import convert
 from torchkeras.losses.tensor_utils import prepare
 from torchkeras.losses.tensor_utils import squeeze_or_expand_to_same_rank
 from torchkeras.metrics.reduction_metrics import MeanMetricWrapper
+from torchkeras.ops.symbolic_function import symbolic_function
 
 
 def _float(matches):
@@ -24,6 +26,7 @@ def _in_top_k(targets, predictions, k):
 
 
 @keras_export("keras.metrics.accuracy", "keras.metrics.acc", "keras.metrics.ACC")
+@symbolic_function
 def accuracy(y_true, y_pred):
     """1.0 where `y_pred` equals `y_true` exactly, else 0.0."""
     y_true, y_pred = prepare(y_true, y_pred)
@@ -31,6 +34,7 @@ def accuracy(y_true, y_pred):
 
 
 @keras_export("keras.metrics.binary_accuracy")
+@symbolic_function
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """1.0 where `(y_pred > threshold)` equals the binary label, else 0.0."""
     y_pred = convert(y_pred)
@@ -40,10 +44,11 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 
 
 @keras_export("keras.metrics.categorical_accuracy")
+@symbolic_function
 def categorical_accuracy(y_true, y_pred):
     """1.0 where the argmax of `y_pred` is the argmax of the one-hot `y_true`, else 0.0."""
     y_pred = convert(y_pred)
-    y_true = torch.argmax(convert(y_true, device=y_pred.device), dim=-1)
+    y_true = ops.argmax(convert(y_true, device=y_pred.device), axis=-1)  # bool one-hot targets too (Keras 2)
     original_shape = None
     if y_true.dim() == y_pred.dim():
         original_shape = y_true.shape
@@ -53,6 +58,7 @@ def categorical_accuracy(y_true, y_pred):
 
 
 @keras_export("keras.metrics.sparse_categorical_accuracy")
+@symbolic_function
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 where the argmax of `y_pred` equals the integer label, else 0.0."""
     y_pred = convert(y_pred)
@@ -75,10 +81,11 @@ sparse_categorical_accuracy._keras_check_labels = label_checks.check_sparse_accu
 
 
 @keras_export("keras.metrics.top_k_categorical_accuracy")
+@symbolic_function
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the one-hot target class is among the `k` highest scores of `y_pred`, else 0.0."""
     y_pred = convert(y_pred)
-    y_true = torch.argmax(convert(y_true, device=y_pred.device), dim=-1)
+    y_true = ops.argmax(convert(y_true, device=y_pred.device), axis=-1)  # bool one-hot targets too (Keras 2)
     original_shape = y_true.shape
     if y_pred.dim() > 2:
         y_pred = y_pred.reshape(-1, y_pred.shape[-1])
@@ -89,6 +96,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
 
 
 @keras_export("keras.metrics.sparse_top_k_categorical_accuracy")
+@symbolic_function
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
     """1.0 where the integer label is among the `k` highest scores of `y_pred` (or, with `from_sorted_ids`,
     among the first `k` ids of `y_pred`), else 0.0."""

@@ -58,7 +58,14 @@ def init_graph(model, inputs, outputs):
         if isinstance(op, Layer) and not isinstance(op, InputLayer):
             model._modules[op.name] = op
     model._graph_plan = GraphPlan(model.inputs, outputs, nodes_by_depth)
+    model.__dict__["_symbolic_side_outputs"] = []
     model.built = True
+    for op in operations:  # symbolic losses/metrics that layers were given during construction (Keras 2):
+        pending = op.__dict__.get("_pending_symbolic") if isinstance(op, Layer) else None
+        for entry in list(pending or ()):  # the first model that computes them takes them (counted once)
+            if is_connected(model, entry[0]):
+                pending.remove(entry)
+                _add_side_output(model, entry[0], "add_loss", entry[1])
     from torchkeras.layers.layer import bump_structure_version
 
     bump_structure_version()
@@ -146,3 +153,66 @@ def standardize_inputs(model, inputs):
                 x = x.squeeze(-1)
         out.append(x)
     return out
+
+
+# --- Keras 2's symbolic losses and metrics (`model.add_loss(tensor)`, `model.add_metric(tensor, name)`) ----------
+
+def add_symbolic_loss(model, tensor):
+    """Make `tensor`, computed from the model's inputs, a loss of the model: evaluated on every call from the
+    same input values (it joins the graph plan) and added to `model.losses`."""
+    _add_side_output(model, tensor, "add_loss", lambda value: model._losses.append(value))
+
+
+def add_symbolic_metric(model, tensor, metric):
+    """Make `tensor`, computed from the model's inputs, update `metric` on every call of the model."""
+    _add_side_output(model, tensor, "add_metric", metric.update_state)
+
+
+def _add_side_output(model, tensor, what, callback):
+    if getattr(model, "_graph_plan", None) is None or not getattr(model, "inputs", None):
+        raise ValueError(
+            f"`{what}` of a symbolic tensor needs a functional model (`keras.Model(inputs, outputs)`) whose "
+            f"inputs the tensor is computed from. Received: {tensor} on {type(model).__name__} "
+            f"'{model.name}'. Compute the value inside `call()` (or `train_step`) instead."
+        )
+    _check_connected(model, tensor, what)
+    model._symbolic_side_outputs.append((tensor, callback))
+    side = model._symbolic_side_outputs
+    nodes_by_depth, operations = function_lib.map_graph(model.inputs, model.outputs + [t for t, _ in side])
+    model._graph_plan = GraphPlan(model.inputs, model._outputs_struct, nodes_by_depth, side_outputs=side)
+    known = {id(layer) for layer in model._flatten_layers()}
+    for op in operations:  # layers used only by the loss (their weights train too)
+        if isinstance(op, Layer) and not isinstance(op, InputLayer) and id(op) not in known:
+            model._modules[op.name] = op
+    from torchkeras.layers.layer import bump_structure_version
+
+    bump_structure_version()
+
+
+def is_connected(model, tensor):
+    try:
+        _check_connected(model, tensor, "add_loss")
+    except ValueError:
+        return False
+    return True
+
+
+def _check_connected(model, tensor, what):
+    """Every input that `tensor` depends on must be one of the model's inputs (Keras's "graph disconnected")."""
+    inputs = {id(t) for t in model.inputs}
+    seen, stack = set(), [tensor]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen or id(t) in inputs:
+            continue
+        seen.add(id(t))
+        if t._keras_history is None:
+            raise ValueError(f"`{what}`: the tensor {t} has no history (it was not produced by a layer or op).")
+        op, index, _ = t._keras_history
+        if isinstance(op, InputLayer):
+            raise ValueError(
+                f"Graph disconnected: the tensor passed to `model.{what}()` depends on the input '{op.name}', "
+                f"which is not an input of model '{model.name}' (inputs: {[x.name for x in model.inputs]}). "
+                "A symbolic loss or metric must be computed from the model's own inputs and layers."
+            )
+        stack.extend(op._inbound_nodes[index].input_tensors)

@@ -6,6 +6,7 @@ step: all of that was settled when the plan was built.
 """
 import torch
 
+from torchkeras.backend import symbolic
 from torchkeras.backend.keras_tensor import KerasTensor
 from torchkeras.ops import function as function_lib
 from torchkeras.utils import tree
@@ -14,7 +15,10 @@ _module_call = torch.nn.Module.__call__
 
 
 class GraphPlan:
-    def __init__(self, inputs, outputs_struct, nodes_by_depth):
+    def __init__(self, inputs, outputs_struct, nodes_by_depth, side_outputs=()):
+        """`side_outputs`: `[(tensor, callback)]`: tensors of the graph computed on every run besides the
+        outputs (Keras 2's symbolic `model.add_loss`/`add_metric`); `callback(value)` receives each value
+        (not in shape-inference runs)."""
         from torchkeras.layers.layer import Layer, call_signature_info
 
         self._graph = (inputs, outputs_struct, nodes_by_depth)  # what the plan is rebuilt from on a deepcopy
@@ -47,6 +51,7 @@ class GraphPlan:
             self.steps.append(_make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_training,
                                          mask_in, mask_out, arg_masks))
         self.output_slots = [self._slot(t) for t in flat_outputs]
+        self.side_outputs = [(self._slot(t), callback) for t, callback in side_outputs]
         self.output_has_mask = [getattr(t, "_keras_mask", None) is not None for t in flat_outputs]
         self.n_slots = len(self._slots)
         self.single_output = not tree.is_nested(outputs_struct)
@@ -72,6 +77,9 @@ class GraphPlan:
                 masks[slot] = input_masks[i]
         for step in self.steps:
             step(values, masks, training)
+        if self.side_outputs and not symbolic.in_symbolic_scope():
+            for slot, callback in self.side_outputs:
+                callback(values[slot])
         outs = [values[s] for s in self.output_slots]
         if masks is not None:
             for out, slot, has in zip(outs, self.output_slots, self.output_has_mask):

@@ -11,12 +11,12 @@ from torchkeras.trainers.data_adapters import get_data_adapter
 
 class EpochIterator:
     def __init__(self, x=None, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None, shuffle=False,
-                 class_weight=None, adapter=None, argument="x"):
+                 class_weight=None, adapter=None, argument="x", **loop_options):
         from torchkeras.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 
         self.adapter = adapter or get_data_adapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                                     steps_per_epoch=steps_per_epoch, shuffle=shuffle,
-                                                    class_weight=class_weight, argument=argument)
+                                                    class_weight=class_weight, argument=argument, **loop_options)
         self.argument = argument
         # In-memory targets, as given (host arrays stay on the host): the trainer checks all their labels once.
         self.all_targets = y if isinstance(self.adapter, ArrayDataAdapter) else None

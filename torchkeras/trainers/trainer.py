@@ -25,16 +25,15 @@ from torchkeras.layers.layer import structure_version
 from torchkeras.trainers import argument_validation
 from torchkeras.trainers import compile_utils
 from torchkeras.trainers import distributed
+from torchkeras.trainers import legacy_api
 from torchkeras.trainers import trainer_utils
 from torchkeras.trainers.data_adapters import data_adapter_utils
 from torchkeras.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 from torchkeras.trainers.epoch_iterator import EpochIterator, SingleBatchIterator
 from torchkeras.utils import tree
 
-_KERAS2_LOOP_KWARGS = ("max_queue_size", "workers", "use_multiprocessing")
 
-
-class Trainer:
+class Trainer(legacy_api.Keras2ModelMethods):
     def __init__(self):
         self.compiled = False
         self.optimizer = None
@@ -171,10 +170,6 @@ class Trainer:
             out.extend(getattr(layer, "_tracked_metrics", []))
         self.__dict__["_metrics_cache"] = (key, out)
         return list(out)
-
-    @property
-    def metrics_names(self):
-        return [m.name for m in self.metrics]
 
     @property
     def metrics_variables(self):
@@ -336,8 +331,7 @@ class Trainer:
             return self.test_function
 
         def one_step_on_data(data):
-            with torch.no_grad():
-                return self.test_step(data[0])
+            return legacy_api.run_without_grad(self, self.test_step, data[0])
 
         self.test_function = self._maybe_jit(one_step_on_data, "test")
         return self.test_function
@@ -347,8 +341,7 @@ class Trainer:
             return self.predict_function
 
         def one_step_on_data(data):
-            with torch.no_grad():
-                return self.predict_step(data[0])
+            return legacy_api.run_without_grad(self, self.predict_step, data[0])
 
         self.predict_function = self._maybe_jit(one_step_on_data, "predict")
         return self.predict_function
@@ -361,7 +354,7 @@ class Trainer:
         return jit.compile_step(self, fn, kind)
 
     # --- building from data ----------------------------------------------------------------------------
-    def _symbolic_build(self, iterator=None, data_batch=None, mode="train", targets=None):
+    def _symbolic_build(self, iterator=None, data_batch=None, mode="train", targets=None, defer_generators=False):
         """Build the model, the compiled loss and metrics, and the optimizer from the first batch's shapes,
         before any step runs (as Keras does); also check the data against the model: the first batch's
         structure, dtypes and shapes, and the class labels of sparse losses and metrics (all in-memory labels,
@@ -371,6 +364,12 @@ class Trainer:
         loss_unbuilt = self._compile_loss is not None and not self._compile_loss.built
         optimizer_unbuilt = self.optimizer is not None and not getattr(self.optimizer, "built", True)
         if data_batch is None and iterator is not None:
+            if defer_generators and not model_unbuilt and getattr(iterator.adapter, "unstarted", False):
+                # Keras 2 reads a generator only after `on_train_begin` (generators that callbacks set up): `fit`
+                # checks its first batch and builds the compiled loss and metrics then. Returns True: deferred.
+                distribution_lib.prepare_model(self)
+                self._symbolic_build_optimizer(optimizer_unbuilt)
+                return True
             data_batch = iterator.first_batch()
         if data_batch is not None:
             argument = iterator.argument if iterator is not None else "x"
@@ -390,6 +389,9 @@ class Trainer:
                 else:
                     argument_validation.check_targets(self, targets, y_pred_spec, argument, host_only=True)
         distribution_lib.prepare_model(self)
+        self._symbolic_build_optimizer(optimizer_unbuilt)
+
+    def _symbolic_build_optimizer(self, optimizer_unbuilt):
         if optimizer_unbuilt and self.built:
             self.optimizer.build(self.trainable_weights)
 
@@ -399,8 +401,7 @@ class Trainer:
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1,
             **kwargs):
         """Train the model for `epochs` epochs; returns the `History`."""
-        for k in _KERAS2_LOOP_KWARGS:
-            kwargs.pop(k, None)
+        loop_options = legacy_api.pop_loop_options(kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}.fit() got an unexpected keyword argument "
                             f"'{next(iter(kwargs))}'")
@@ -425,15 +426,17 @@ class Trainer:
             else:
                 val_data = (validation_data, None, None)
         iterator = EpochIterator(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
-                                 shuffle=shuffle, class_weight=class_weight)
-        self._symbolic_build(iterator=iterator)
+                                 shuffle=shuffle, class_weight=class_weight, **loop_options)
+        deferred = [(iterator, "train")] if self._symbolic_build(iterator=iterator, defer_generators=True) else []
         iterator = distributed.shard(iterator, x)
         val_iterator = None
         if val_data is not None:  # checked before training, not after the first epoch
             val_iterator = EpochIterator(val_data[0], val_data[1], val_data[2],
                                          batch_size=validation_batch_size or batch_size,
-                                         steps_per_epoch=validation_steps, shuffle=False, argument="validation_data")
-            self._symbolic_build(iterator=val_iterator, mode="test")
+                                         steps_per_epoch=validation_steps, shuffle=False, argument="validation_data",
+                                         **loop_options)
+            if self._symbolic_build(iterator=val_iterator, mode="test", defer_generators=True):
+                deferred.append((val_iterator, "test"))
             val_iterator = distributed.shard(val_iterator, val_data[0], training=False)
         verbose = trainer_utils.resolve_verbose(verbose)
         callbacks, verbose = distributed.gate_callbacks(callbacks, verbose)
@@ -445,6 +448,8 @@ class Trainer:
         batch_begin = callbacks.needs_batch_logs("on_train_batch_begin")
         batch_end = callbacks.needs_batch_logs("on_train_batch_end")
         callbacks.on_train_begin()
+        for deferred_iterator, mode in deferred:  # generators are read from here on
+            self._symbolic_build(iterator=deferred_iterator, mode=mode)
         training_logs = None
         if self._initial_epoch is not None:
             initial_epoch = self._initial_epoch
@@ -486,8 +491,7 @@ class Trainer:
                  callbacks=None, return_dict=False, **kwargs):
         """Loss and metric values of the model on the given data (a scalar, a list, or a dict)."""
         iterator = kwargs.pop("_epoch_iterator", None)
-        for k in _KERAS2_LOOP_KWARGS:
-            kwargs.pop(k, None)
+        loop_options = legacy_api.pop_loop_options(kwargs)
         if kwargs:
             raise ValueError(f"Arguments not recognized: {kwargs}")
         self._assert_compile_called("evaluate")
@@ -495,7 +499,7 @@ class Trainer:
                                                         callbacks=callbacks)
         if iterator is None:
             iterator = EpochIterator(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps,
-                                     shuffle=False)
+                                     shuffle=False, **loop_options)
             self._symbolic_build(iterator=iterator, mode="test")
             iterator = distributed.shard(iterator, x, training=False)
         verbose = trainer_utils.resolve_verbose(verbose)
@@ -529,17 +533,18 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """The model's outputs for the inputs `x`, as NumPy arrays."""
-        for k in _KERAS2_LOOP_KWARGS:
-            kwargs.pop(k, None)
+        loop_options = legacy_api.pop_loop_options(kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}.predict() got an unexpected keyword argument "
                             f"'{next(iter(kwargs))}'")
         argument_validation.validate_predict_arguments(batch_size=batch_size, verbose=verbose, steps=steps,
                                                        callbacks=callbacks)
+        x = legacy_api.keras2_predict_inputs(x)
         if steps is None and trainer_utils.fits_one_batch(x, batch_size):
             iterator = SingleBatchIterator((trainer_utils.batch_to_tensors(x),))
         else:
-            iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False)
+            iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False,
+                                     **loop_options)
         self._symbolic_build(iterator=iterator, mode="predict")
         verbose = trainer_utils.resolve_verbose(verbose)
         if callbacks is None and verbose == 0:
@@ -635,6 +640,13 @@ class Trainer:
         return next(iter(adapter.get_iterator()))
 
     def _flatten_metrics_in_order(self, logs):
+        """The values of `logs` as a list in Keras's order (`_metric_result_order`); one value alone."""
+        results = [logs[k] for k in self._metric_result_order(logs)]
+        if len(results) == 1:
+            return results[0]
+        return results
+
+    def _metric_result_order(self, keys):
         """Keras's list order for `evaluate`/`*_on_batch` results: the metrics' names in order, then the other
         keys sorted (Keras matches the compiled metrics by their own names, so per-output ones sort)."""
         names = []
@@ -643,11 +655,8 @@ class Trainer:
                 names += [sub.name for sub in m.metrics]
             else:
                 names.append(m.name)
-        results = [logs[n] for n in names if n in logs]
-        results += [logs[k] for k in sorted(logs) if k not in names]
-        if len(results) == 1:
-            return results[0]
-        return results
+        keys = list(keys)
+        return [n for n in names if n in keys] + sorted(k for k in set(keys) if k not in names)
 
 
 def _detach(value):

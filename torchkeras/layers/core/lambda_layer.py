@@ -19,6 +19,7 @@ class Lambda(Layer):
         self.supports_masking = mask is not None
         self.mask = mask
         self._output_shape = output_shape
+        self._declared_single = False  # `output_shape` declares one tensor (set when it is first used)
         params = _params(function)
         self._fn_expects_training = "training" in params
         self._fn_expects_mask = "mask" in params
@@ -30,7 +31,10 @@ class Lambda(Layer):
             kwargs["mask"] = mask
         if self._fn_expects_training:
             kwargs["training"] = training
-        return self.function(inputs, **kwargs)
+        outputs = self.function(inputs, **kwargs)
+        if self._declared_single and isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+            outputs = outputs[0]  # Keras 2 unpacked one-element outputs (`K.gradients` returns a list)
+        return outputs
 
     def compute_mask(self, inputs, mask=None):
         if callable(self.mask):
@@ -41,7 +45,9 @@ class Lambda(Layer):
         if self._output_shape is None:
             raise NotImplementedError
         if callable(self._output_shape):
-            return self._output_shape(input_shape)
+            shape = self._output_shape(input_shape)
+            self._declared_single = isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape)
+            return shape
         shape = tuple(self._output_shape)
         if isinstance(input_shape, (list, tuple)) and input_shape and not isinstance(input_shape[0], (list, tuple)):
             return (input_shape[0],) + shape

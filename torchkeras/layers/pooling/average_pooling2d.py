@@ -16,7 +16,11 @@ class AveragePooling2D(BasePooling):
     def __init__(self, pool_size=None, strides=None, padding="valid", data_format=None, name=None, **kwargs):
         args = legacy.translate("AveragePooling2D", kwargs, legacy.POOL, {
             "pool_size": pool_size, "strides": strides, "padding": padding, "data_format": data_format})
-        if args["pool_size"] is None:
-            raise TypeError("AveragePooling2D.__init__() missing 1 required positional argument: 'pool_size'")
+        if args["pool_size"] is None:  # Keras 2's default; Keras 3 requires `pool_size`
+            from torchkeras.utils.keras2_paths import warn_once
+
+            warn_once("AveragePooling2D() without pool_size", "AveragePooling2D(pool_size=(2, 2))",
+                      what="Keras 2's default pool size (2, 2) (Keras 3 requires the argument)")
+            args["pool_size"] = (2, 2)
         super().__init__(args["pool_size"], args["strides"], pool_dimensions=2, pool_mode="average",
                          padding=args["padding"], data_format=args["data_format"], name=name, **kwargs)

@@ -44,18 +44,22 @@ def _lists_to_arrays(value, name):
 
 
 def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None, shuffle=False,
-                     class_weight=None, argument="x"):
+                     class_weight=None, argument="x", workers=None, use_multiprocessing=None, max_queue_size=None):
     """Pick the adapter for `x`: arrays, a torch DataLoader/Dataset, a PyDataset, or a generator.
 
-    `argument` names the data in error messages (`x`, `validation_data`)."""
+    `argument` names the data in error messages (`x`, `validation_data`). `workers`, `use_multiprocessing` and
+    `max_queue_size` are Keras 2's `fit`/`evaluate`/`predict` arguments: given, they set how a PyDataset (Keras 2
+    `Sequence`) or a generator is read ahead, over the dataset's own.
+    """
     from torchkeras.trainers.data_adapters import py_dataset_adapter
 
+    loop = {"workers": workers, "use_multiprocessing": use_multiprocessing, "max_queue_size": max_queue_size}
     if py_dataset_adapter.is_py_dataset(x):
         _no_targets(y, sample_weight, "a PyDataset")
         if class_weight is not None:
             return py_dataset_adapter.PyDatasetAdapter(x, shuffle=shuffle, class_weight=class_weight,
-                                                       argument=argument)
-        return py_dataset_adapter.PyDatasetAdapter(x, shuffle=shuffle, argument=argument)
+                                                       argument=argument, **loop)
+        return py_dataset_adapter.PyDatasetAdapter(x, shuffle=shuffle, argument=argument, **loop)
     if isinstance(x, (torch.utils.data.DataLoader, torch.utils.data.Dataset)):
         _no_targets(y, sample_weight, "a torch DataLoader or Dataset")
         return TorchDataLoaderAdapter(x, batch_size=batch_size, shuffle=shuffle, argument=argument)
@@ -64,7 +68,7 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps_per_e
         if class_weight is not None:
             raise ValueError("`class_weight` is not supported with generators in torchkeras yet: pass "
                              "per-sample weights as the third element of each batch instead.")
-        return GeneratorDataAdapter(x, argument=argument)
+        return GeneratorDataAdapter(x, argument=argument, **loop)
     if isinstance(x, (np.ndarray, torch.Tensor, dict, list, tuple)) or data_adapter_utils.is_array_like(x):
         x = _lists_to_arrays(x, argument if argument == "x" else f"{argument}[0]")
         y = _lists_to_arrays(y, "y" if argument == "x" else f"{argument}[1]")
@@ -76,7 +80,7 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps_per_e
                                 argument=argument)
     if hasattr(x, "__iter__"):
         _no_targets(y, sample_weight, "an iterable dataset")
-        return GeneratorDataAdapter(x, argument=argument)
+        return GeneratorDataAdapter(x, argument=argument, **loop)
     raise ValueError(f"Unrecognized data type: x={x} (of type {type(x)})")
 
 

@@ -1,5 +1,14 @@
-"""Batches from Python generators, iterators and other iterables of `(x, y[, sample_weight])`."""
+"""Batches from Python generators, iterators and other iterables of `(x, y[, sample_weight])`.
+
+With Keras 2's `workers > 1` or `use_multiprocessing=True`, the generator is read ahead in a background
+thread, at most `max_queue_size` batches ahead, in order. A Python generator runs in one thread at a time and
+cannot be shared between processes, so more workers add nothing: a `keras.utils.PyDataset` gives batches in
+parallel.
+"""
 import itertools
+import queue
+import threading
+import warnings
 
 import numpy as np
 import torch
@@ -43,8 +52,16 @@ def _check_batch(batch):
 class GeneratorDataAdapter:
     """Wraps a generator (consumed once) or a re-iterable (iterated again each epoch)."""
 
-    def __init__(self, generator, device=None, argument="x"):
+    def __init__(self, generator, device=None, argument="x", workers=None, use_multiprocessing=None,
+                 max_queue_size=None):
         self.device = torch.device(device) if device is not None else get_device()
+        self._read_ahead = (workers is not None and int(workers) > 1) or bool(use_multiprocessing)
+        self._queue_size = max(1, int(max_queue_size)) if max_queue_size is not None else 10
+        if use_multiprocessing:
+            warnings.warn(
+                "A Python generator cannot be shared between processes: with `use_multiprocessing=True` it is "
+                "read ahead in a background thread instead. Use a `keras.utils.PyDataset` (Keras 2 `Sequence`) "
+                "to prepare batches in worker processes.", stacklevel=5)
         self._source = generator
         self._is_iterator = hasattr(generator, "__next__")
         self.num_batches = None
@@ -57,14 +74,25 @@ class GeneratorDataAdapter:
         self._argument = argument
         self._peeked = None
         self._peeked_on_device = None
-        if self._is_iterator:
-            try:
-                first = next(self._source)
-            except StopIteration:
-                raise self._empty_error() from None
-            _check_batch(first)
-            self._peeked = first
-            self._iterator = itertools.chain([first], self._source)
+        self._iterator = None
+
+    @property
+    def unstarted(self):
+        """Whether this is a generator not read yet (Keras 2 reads it only once training has begun, after
+        the callbacks' `on_train_begin`)."""
+        return self._is_iterator and self._iterator is None
+
+    def _start(self):
+        """Read the first batch of a generator (kept for the first epoch)."""
+        if self._iterator is not None:
+            return
+        try:
+            first = next(self._source)
+        except StopIteration:
+            raise self._empty_error() from None
+        _check_batch(first)
+        self._peeked = first
+        self._iterator = itertools.chain([first], self._source)
 
     def _empty_error(self):
         kind = "generator" if self._is_iterator else f"iterable ({type(self._source).__name__})"
@@ -78,6 +106,8 @@ class GeneratorDataAdapter:
     def peek(self):
         """The first batch, on the device (a generator's first batch is kept and delivered by the first epoch;
         a re-iterable is iterated once more)."""
+        if self._is_iterator:
+            self._start()
         if self._peeked is not None:
             if self._peeked_on_device is None:
                 self._peeked_on_device = batch_to_device(self._peeked, self.device)
@@ -90,7 +120,11 @@ class GeneratorDataAdapter:
         return batch_to_device(first, self.device)
 
     def get_iterator(self):
+        if self._is_iterator:
+            self._start()
         source = self._iterator if self._is_iterator else iter(self._source)
+        if self._read_ahead:
+            source = read_ahead(source, self._queue_size)
         for batch in source:
             if batch is self._peeked and self._peeked is not None:
                 self._peeked = None
@@ -102,3 +136,48 @@ class GeneratorDataAdapter:
 
     def on_epoch_end(self):
         pass
+
+
+_DONE = object()
+
+
+def read_ahead(iterator, max_queue_size):
+    """Yield the items of `iterator`, produced by a background thread at most `max_queue_size` ahead.
+
+    An exception raised by the iterator is raised here, at its place in the order. Closing this generator
+    (or dropping it) stops the thread.
+    """
+    items = queue.Queue(max_queue_size)
+    stop = threading.Event()
+
+    def put(item):
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for item in iterator:
+                if not put((item, None)):
+                    return
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer, raised there
+            put((None, e))
+            return
+        put((_DONE, None))
+
+    thread = threading.Thread(target=produce, name="keras-generator-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = items.get()
+            if error is not None:
+                raise error
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()

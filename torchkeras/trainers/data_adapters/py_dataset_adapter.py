@@ -71,7 +71,8 @@ def standardize_batch(batch, class_weight=None):
 
 
 class PyDatasetAdapter:
-    def __init__(self, dataset, shuffle=False, class_weight=None, device=None, argument="x"):
+    def __init__(self, dataset, shuffle=False, class_weight=None, device=None, argument="x", workers=None,
+                 use_multiprocessing=None, max_queue_size=None):
         self.dataset = dataset
         self.shuffle = shuffle
         self.class_weight = class_weight
@@ -89,9 +90,12 @@ class PyDatasetAdapter:
         self._argument = argument
         self._primed = None  # (remaining indices of the next epoch, its first batch on the device)
         self.batch_size = None
-        self._workers = int(_option(dataset, "workers", 1))
-        self._multiprocessing = bool(_option(dataset, "use_multiprocessing", False))
-        self._queue = max(1, int(_option(dataset, "max_queue_size", 10)))
+        # Keras 2's `fit(workers=..., use_multiprocessing=..., max_queue_size=...)` win over the dataset's own.
+        self._workers = int(workers if workers is not None else _option(dataset, "workers", 1))
+        self._multiprocessing = bool(use_multiprocessing if use_multiprocessing is not None else
+                                     _option(dataset, "use_multiprocessing", False))
+        self._queue = max(1, int(max_queue_size if max_queue_size is not None else
+                                 _option(dataset, "max_queue_size", 10)))
 
     def _order(self):
         if self.num_batches is None:
