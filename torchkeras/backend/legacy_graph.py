@@ -77,16 +77,6 @@ def learning_phase_scope(value):
         phase_state.GLOBAL[0] = previous
 
 
-def constant_input_value(value):
-    """The value behind Keras 2's `Input(tensor=<value>)`: a tensor (a variable stays a variable, so later
-    `K.set_value` calls are seen), fed by `K.function` whenever a graph needs that input."""
-    if isinstance(value, torch.Tensor):
-        return value
-    from torchkeras import ops
-
-    return ops.convert_to_tensor(np.asarray(value))
-
-
 def _constant_inputs(tensors):
     """The `Input(tensor=<value>)` inputs that `tensors` are computed from."""
     from torchkeras.layers.core.input_layer import InputLayer

@@ -551,9 +551,9 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
                 self.add_loss(item)
             return
         if isinstance(loss, KerasTensor):
-            from torchkeras.trainers import legacy_api
+            from torchkeras.layers import keras2_losses_metrics
 
-            legacy_api.add_symbolic_loss(self, loss)
+            keras2_losses_metrics.add_symbolic_loss(self, loss)
             return
         if callable(loss) and not isinstance(loss, torch.Tensor):
             loss = loss()
@@ -563,11 +563,20 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
             loss = torch.as_tensor(loss, dtype=torch.float32)
         self._losses.append(loss)
 
+    def _add_symbolic_loss(self, tensor):
+        """A loss computed from KerasTensors (Keras 2): kept until a functional model built over this layer and
+        the tensor's inputs takes it in (a functional model takes it in directly)."""
+        self.__dict__.setdefault("_pending_symbolic", []).append((tensor, lambda value: self._losses.append(value)))
+
+    def _add_symbolic_metric(self, tensor, metric):
+        """A metric value computed from KerasTensors (Keras 2's `add_metric`): kept like a symbolic loss."""
+        self.__dict__.setdefault("_pending_symbolic", []).append((tensor, metric.update_state))
+
     def add_metric(self, value, name=None, aggregation=None, **kwargs):
         """Keras 2: report the mean of `value` over each epoch as the metric `name` (see `legacy_api`)."""
-        from torchkeras.trainers import legacy_api
+        from torchkeras.layers import keras2_losses_metrics
 
-        legacy_api.add_metric(self, value, name=name, aggregation=aggregation, **kwargs)
+        keras2_losses_metrics.add_metric(self, value, name=name, aggregation=aggregation, **kwargs)
 
     def _add_activity_loss(self, outputs):
         for out in tree.flatten(outputs):

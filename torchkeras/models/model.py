@@ -217,6 +217,17 @@ class Model(Trainer, Layer):
         self._build_shapes_dict = {"input_shape": tree.map_structure(lambda t: t.shape, spec)
                                    if tree.is_nested(spec) else spec.shape}
 
+    # --- Keras 2's symbolic losses and metrics: part of a functional model's graph plan -------------------
+    def _add_symbolic_loss(self, tensor):
+        from torchkeras.models import functional
+
+        functional.add_symbolic_loss(self, tensor)
+
+    def _add_symbolic_metric(self, tensor, metric):
+        from torchkeras.models import functional
+
+        functional.add_symbolic_metric(self, tensor, metric)
+
     # --- what the trainer asks of a model (see torchkeras/trainers/trainer.py) ---------------------------
     @property
     def _declares_inputs(self):

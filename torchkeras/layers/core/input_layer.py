@@ -49,9 +49,7 @@ class InputLayer(Layer):
         self._constant_value = None
         if input_tensor is not None and not isinstance(input_tensor, KerasTensor):
             # keras2a: Keras 2's `Input(tensor=<value>)`, a graph input whose value is fixed (`K.function` feeds it).
-            from torchkeras.backend.legacy_graph import constant_input_value
-
-            self._constant_value = constant_input_value(input_tensor)
+            self._constant_value = _constant_input_value(input_tensor)
             batch_shape = tuple(self._constant_value.shape)
             dtype = dtypes.standardize_dtype(self._constant_value.dtype)
             input_tensor = None
@@ -115,3 +113,17 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
                        name=name, input_tensor=tensor, optional=optional, ragged=ragged)
     return layer.output
+
+
+def _constant_input_value(value):
+    """The value behind Keras 2's `Input(tensor=<value>)`: a tensor (a variable stays a variable, so later
+    `K.set_value` calls are seen), fed by `K.function` whenever a graph needs that input."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value
+    import numpy as np
+
+    from torchkeras import ops
+
+    return ops.convert_to_tensor(np.asarray(value))
