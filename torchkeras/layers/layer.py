@@ -390,7 +390,8 @@ class Layer(torch.nn.Module, Operation):
         with symbolic.escape_fake(), naming.name_scope(self.name, caller=self), device, \
                 torch.inference_mode(False):
             variable = Variable(initializer=initializer, shape=shape, dtype=dtype, trainable=trainable,
-                                autocast=autocast, aggregation=aggregation, name=name or "variable")
+                                autocast=autocast, aggregation=aggregation,
+                                name=name or naming.auto_name("variable"))
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraints.get(constraint)
         variable.overwrite_with_gradient = overwrite_with_gradient
