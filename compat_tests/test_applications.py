@@ -1,11 +1,11 @@
 """keras.applications: every architecture built by real Keras 3 and by torchkeras, side by side.
 
-Every architecture is built by both at the smallest input size Keras allows; layer names and classes, weight
-paths, shapes and trainability, `count_params()` and the `summary()` text must match. Keras then writes its
-weights to a legacy `.h5` (the layout of Keras's published ImageNet files, read by layer order) or a
-`.weights.h5`, torchkeras loads them, and both predict on the same images. The largest models are compared
-at their full default size on the meta device (no weight memory, no initialization), then run once at the
-minimum size.
+Every architecture is compared on structure: layer names and classes, weight paths, shapes and trainability,
+`count_params()`, the output shape and the `summary()` text -- at the full default size on the meta device (no
+weight memory, no initialization cost), or at the minimum size with real weights. Numbers are compared for one
+or two members of each family (every block type of every family): Keras writes its weights to a legacy `.h5`
+(the layout of Keras's published ImageNet files, read by layer order) or a `.weights.h5`, torchkeras loads
+them, and both predict on the same images. The largest models also run one forward pass at the minimum size.
 """
 import contextlib
 import gc
@@ -33,18 +33,19 @@ MIN_SIZE = {
     "Xception": 71,
 }
 ALL = sorted(MIN_SIZE)
-# Over 40M parameters (or slow to initialize): structure at full size on the meta device, plus one forward
-# pass at the minimum size. The three biggest run that pass in torchkeras alone (their blocks are those of
-# their smaller siblings, compared number by number with Keras below).
-LARGE = ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge", "EfficientNetB6", "EfficientNetB7", "EfficientNetV2M",
-         "EfficientNetV2L", "NASNetLarge"]
-HUGE = ["ConvNeXtLarge", "ConvNeXtXLarge", "EfficientNetV2L"]
-REGULAR = [name for name in ALL if name not in LARGE]
-# Each regular architecture runs once, in one of these configurations (taken in turn), so that every
-# configuration is exercised across the families; MobileNetV3Small runs all of them through both formats.
+# Numbers are compared for one or two members of each family (every block type of every family), at the
+# minimum size, each in one of the configurations below, taken in turn.
+NUMERIC = ["ConvNeXtTiny", "DenseNet121", "EfficientNetB0", "EfficientNetB1", "EfficientNetV2B0", "EfficientNetV2S",
+           "InceptionResNetV2", "InceptionV3", "MobileNet", "MobileNetV2", "MobileNetV3Large", "MobileNetV3Small",
+           "NASNetMobile", "ResNet50", "ResNet50V2", "VGG16", "VGG19", "Xception"]
 CONFIGS = {"none": dict(include_top=False), "avg": dict(include_top=False, pooling="avg"),
            "max": dict(include_top=False, pooling="max"), "top": dict(include_top=True, classes=10)}
-CONFIG_OF = {name: list(CONFIGS)[i % len(CONFIGS)] for i, name in enumerate(REGULAR)}
+CONFIG_OF = {name: list(CONFIGS)[i % len(CONFIGS)] for i, name in enumerate(NUMERIC)}
+# The others are compared at their full default size on the meta device; the largest of them (over 40M
+# parameters) also run one forward pass at the minimum size.
+STRUCTURAL = [name for name in ALL if name not in NUMERIC]
+LARGE = ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge", "EfficientNetB6", "EfficientNetB7", "EfficientNetV2M",
+         "EfficientNetV2L", "NASNetLarge"]
 
 
 def _keras_nasnet_mobile(**kwargs):
@@ -105,41 +106,8 @@ def assert_same_predictions(km, tm, x):
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5 * scale)
 
 
-# --- the largest models: structure at full size, one forward pass at the minimum size --------------------------
-@pytest.mark.parametrize("name", LARGE)
-def test_large_model_structure_at_default_size(name):
-    km = build(keras, name, meta=True)
-    tm = build(torchkeras, name, meta=True)
-    assert_same_structure(km, tm)
-
-
-@pytest.mark.parametrize("name", [n for n in LARGE if n not in HUGE])
-def test_large_model_predict_at_min_size(name, tmp_path):
-    size = MIN_SIZE[name]
-    kwargs = dict(include_top=False, input_shape=(size, size, 3))
-    km = build(keras, name, **kwargs)
-    tm = build(torchkeras, name, **kwargs)
-    km.save_weights(str(tmp_path / "model.weights.h5"))
-    tm.load_weights(str(tmp_path / "model.weights.h5"))
-    assert_same_predictions(km, tm, images(size, n=1))
-    del km, tm
-    gc.collect()
-
-
-@pytest.mark.parametrize("name", HUGE)
-def test_huge_model_forward_at_min_size(name):
-    size = MIN_SIZE[name]
-    expected = build(keras, name, meta=True, include_top=False, input_shape=(size, size, 3)).output.shape
-    tm = build(torchkeras, name, include_top=False, input_shape=(size, size, 3))
-    out = tm.predict(images(size, n=1), verbose=0)
-    assert out.shape == (1,) + tuple(expected)[1:]
-    assert np.isfinite(out).all()
-    del tm
-    gc.collect()
-
-
-# --- every other architecture: Keras's weights through Keras's files, same predictions -------------------------
-@pytest.mark.parametrize("name", REGULAR, ids=lambda n: f"{n}-{CONFIG_OF[n]}")
+# --- numbers: Keras's weights through Keras's files ------------------------------------------------------------
+@pytest.mark.parametrize("name", NUMERIC, ids=lambda n: f"{n}-{CONFIG_OF[n]}")
 def test_predict_with_weights_from_keras_files(name, tmp_path):
     """Legacy `.h5` without the top (the layout of Keras's published `_notop` files), `.weights.h5` with it."""
     size = MIN_SIZE[name]
@@ -173,6 +141,26 @@ def test_every_top_and_pooling_through_both_formats(config, tmp_path):
     km.save_weights(str(tmp_path / "model.weights.h5"))
     tm.load_weights(str(tmp_path / "model.weights.h5"))
     assert_same_predictions(km, tm, x)
+
+
+# --- structure at full size (meta device); one forward pass at the minimum size for the largest --------------
+@pytest.mark.parametrize("name", STRUCTURAL)
+def test_structure_at_default_size(name):
+    km = build(keras, name, meta=True)
+    tm = build(torchkeras, name, meta=True)
+    assert_same_structure(km, tm)
+
+
+@pytest.mark.parametrize("name", LARGE)
+def test_large_model_forward_at_min_size(name):
+    size = MIN_SIZE[name]
+    expected = build(keras, name, meta=True, include_top=False, input_shape=(size, size, 3)).output.shape
+    tm = build(torchkeras, name, include_top=False, input_shape=(size, size, 3))
+    out = tm.predict(images(size, n=1), verbose=0)
+    assert out.shape == (1,) + tuple(expected)[1:]
+    assert np.isfinite(out).all()
+    del tm
+    gc.collect()
 
 
 # --- argument variants: structure only (meta device) -----------------------------------------------------------

@@ -11,7 +11,7 @@ _SUBMODULES = (
     "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets", "distribute",
     "dtype_policies",
     "export", "initializers", "layers", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers",
-    "preprocessing", "random", "regularizers", "saving", "trainers", "tree", "utils", "wrappers",
+    "preprocessing", "random", "regularizers", "saving", "trainers", "tree", "utils", "visualization", "wrappers",
 )
 _ATTRS = {
     "Input": ("torchkeras.layers.core.input_layer", "Input"),

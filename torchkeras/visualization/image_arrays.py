@@ -1,0 +1,69 @@
+"""Shared helpers of the plotting functions: tensors to NumPy, image layouts, value ranges, box formats."""
+import numpy as np
+
+from torchkeras import backend
+
+BOX_FORMATS = ("xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw", "rel_xyxy", "rel_yxyx", "rel_xywh",
+               "rel_center_xywh")
+
+
+def to_numpy(x):
+    """A NumPy array from an array, a tensor (any device) or a nested list."""
+    if hasattr(x, "detach"):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def check_batched(images):
+    if images.ndim != 4:
+        raise ValueError(f"`images` must be batched 4D tensor. Received: images.shape={tuple(images.shape)}")
+
+
+def channels_last(images, data_format):
+    """Images in (batch, height, width, channels) order."""
+    data_format = data_format or backend.image_data_format()
+    return images.transpose(0, 2, 3, 1) if data_format == "channels_first" else images
+
+
+def restore_layout(images, data_format):
+    """The inverse of `channels_last`."""
+    data_format = data_format or backend.image_data_format()
+    return images.transpose(0, 3, 1, 2) if data_format == "channels_first" else images
+
+
+def transform_value_range(images, original_range, target_range):
+    """Map values linearly from `original_range` to `target_range` (float32)."""
+    if original_range[0] == target_range[0] and original_range[1] == target_range[1]:
+        return images
+    images = images.astype("float32")
+    lo, hi = np.float32(original_range[0]), np.float32(original_range[1])
+    target_lo, target_hi = np.float32(target_range[0]), np.float32(target_range[1])
+    return (images - lo) / (hi - lo) * (target_hi - target_lo) + target_lo
+
+
+def boxes_to_xyxy(boxes, bounding_box_format, height, width):
+    """Boxes of shape (..., 4) in `bounding_box_format` as absolute `[left, top, right, bottom]`."""
+    fmt = bounding_box_format.lower()
+    if fmt not in BOX_FORMATS:
+        raise ValueError(f"Invalid source or target format. Supported formats: {BOX_FORMATS}")
+    boxes = to_numpy(boxes).astype("float32")
+    if boxes.shape[-1] != 4:
+        raise ValueError(f"`boxes` must be a tensor with the last dimension of 4. Received: boxes.shape={boxes.shape}")
+    a, b, c, d = (boxes[..., i] for i in range(4))
+    if fmt.startswith("rel_"):
+        fmt = fmt[4:]
+        if fmt == "yxyx":
+            a, b, c, d = a * height, b * width, c * height, d * width
+        else:
+            a, b, c, d = a * width, b * height, c * width, d * height
+    if fmt == "xyxy":
+        x1, y1, x2, y2 = a, b, c, d
+    elif fmt == "yxyx":
+        y1, x1, y2, x2 = a, b, c, d
+    elif fmt == "xywh":
+        x1, y1, x2, y2 = a, b, a + c, b + d
+    elif fmt == "center_xywh":
+        x1, y1, x2, y2 = a - c / 2, b - d / 2, a + c / 2, b + d / 2
+    else:  # center_yxhw
+        x1, y1, x2, y2 = b - d / 2, a - c / 2, b + d / 2, a + c / 2
+    return np.stack([x1, y1, x2, y2], axis=-1)
