@@ -33,6 +33,7 @@ def test_flatten_orders_dicts_by_key_and_ordered_dicts_by_insertion():
     assert tree.flatten({100: "world!", 6: "Hello"}) == ["Hello", "world!"]
     assert tree.flatten(collections.OrderedDict([("b", 1), ("a", 2)])) == [1, 2]
     assert tree.flatten({"b": [1, None], "a": Point(2, 3)}) == [2, 3, 1, None]
+    assert tree.flatten({"b": {"z": 1, "y": 2}, "a": [{"d": 3, "c": 4}]}) == [4, 3, 2, 1]  # sorted at every level
 
 
 def test_flatten_with_path():
