@@ -14,7 +14,6 @@ import io
 import h5py
 import numpy as np
 import pytest
-import torch
 
 import keras
 from keras.src.legacy.saving import legacy_h5_format

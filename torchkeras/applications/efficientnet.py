@@ -73,7 +73,8 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
     b = 0
     for i, stage in enumerate(blocks_args):
         if stage["repeats"] <= 0:
-            raise ValueError(f"The number of repeats in `EfficientNet` must be > 0. Received: repeats={stage['repeats']}")
+            raise ValueError(
+                f"The number of repeats in `EfficientNet` must be > 0. Received: repeats={stage['repeats']}")
         args = {k: v for k, v in stage.items() if k != "repeats"}
         args["filters_in"] = round_filters(args["filters_in"])
         args["filters_out"] = round_filters(args["filters_out"])

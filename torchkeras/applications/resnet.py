@@ -21,8 +21,8 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
     `stack_fn`."""
     weight_files.check_weights_argument(weights, include_top, classes)
     input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=32, data_format=backend.image_data_format(), require_flatten=include_top,
-        weights=weights)
+        input_shape, default_size=224, min_size=32, data_format=backend.image_data_format(),
+        require_flatten=include_top, weights=weights)
     img_input = application.image_input(input_tensor, input_shape)
     bn_axis = application.channel_axis()
 

@@ -32,7 +32,8 @@ def draw_segmentation_masks(images, segmentation_masks, num_classes=None, color_
     image_arrays.check_batched(images)
     masks = image_arrays.to_numpy(segmentation_masks)
     if not np.issubdtype(masks.dtype, np.integer):
-        raise TypeError(f"`segmentation_masks` must be in integer dtype. Received: segmentation_masks.dtype={masks.dtype}")
+        raise TypeError(
+            f"`segmentation_masks` must be in integer dtype. Received: segmentation_masks.dtype={masks.dtype}")
     if masks.ndim == 3:
         masks = masks[:, None] if data_format == "channels_first" else masks[..., None]
     images = image_arrays.channels_last(images, data_format).astype("float32")
