@@ -24,7 +24,7 @@ setup(
     python_requires=">=3.9",
     install_requires=["torch>=2.1", "numpy", "h5py"],
     extras_require={
-        "test": ["pytest", "keras==3.15.1", "tensorboard", "pyyaml", "scikit-learn", "matplotlib", "pydot"],
+        "test": ["pytest", "keras==3.15.1", "tensorboard", "pyyaml", "scikit-learn", "matplotlib", "pydot", "pandas", "scipy"],
         "examples": ["scikit-learn", "matplotlib", "tensorboard"],
         "tensorboard": ["tensorboard"],
     },

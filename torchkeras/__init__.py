@@ -30,6 +30,7 @@ _ATTRS = {
     "Regularizer": ("torchkeras.regularizers.regularizer", "Regularizer"),
     "Constraint": ("torchkeras.constraints.constraint", "Constraint"),
     "Function": ("torchkeras.ops.operation", "Operation"),
+    "StatelessScope": ("torchkeras.backend.stateless_scope", "StatelessScope"),
     "device": ("torchkeras.backend.device", "device_scope"),
     "name_scope": ("torchkeras.backend.naming", "name_scope"),
     "version": ("torchkeras.version", "__version__"),

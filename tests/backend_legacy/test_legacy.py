@@ -154,7 +154,7 @@ def test_variables_values_and_updates():
     assert K.get_value(3.5) == 3.5
     with pytest.raises(TypeError, match="variable"):
         K.set_value(3.5, 1.0)
-    with pytest.raises(RuntimeError, match="autograd"):
+    with pytest.raises(ValueError, match="autograd"):
         K.gradients(torch.ones(()), [v])
 
 
@@ -165,12 +165,19 @@ def test_switch_and_phases():
     check(K.switch(False, A, B), B)
     with pytest.raises(ValueError, match="Rank of `condition`"):
         K.switch(A3 > 0, A, B)
-    assert K.learning_phase() == 0
+    assert K.is_keras_tensor(K.learning_phase())  # symbolic until set (Keras 2's placeholder)
     check(K.in_train_phase(lambda: A, B, training=True), A)
-    check(K.in_train_phase(A, B), B)
+    check(K.in_train_phase(A, B, training=0), B)
     check(K.in_test_phase(A, B, training=False), A)
-    with pytest.warns(UserWarning, match="deprecated"):
+    from torchkeras.utils import keras2_paths
+
+    keras2_paths._WARNED.discard("keras.backend.set_learning_phase")  # it warns once per process
+    with pytest.warns(DeprecationWarning, match="training=True/False"):
         K.set_learning_phase(1)
+    assert K.learning_phase() == 1
+    check(K.in_train_phase(A, B), A)
+    K.clear_session()
+    assert K.is_keras_tensor(K.learning_phase())
 
 
 def test_map_fold_random_dropout():

@@ -64,17 +64,17 @@ def run_loop(out_dir):
         model.train()
         for xb, yb in adapter.get_iterator():
             with torch.enable_grad():
-                y_pred = distributed.ddp_forward(model, xb) if active else model(xb, training=True)
+                y_pred = model(xb, training=True)  # through DDP when distributed
                 loss = model.compute_loss(x=xb, y=yb, y_pred=y_pred)
             model._loss_tracker.update_state(loss.detach(), sample_weight=xb.shape[0])
-            model._update_compiled_metrics(yb, y_pred, None)
+            model.compute_metrics(xb, yb, y_pred)
             loss.backward()
             model.optimizer.apply([p.grad for p in params], params)
             for p in params:
                 p.grad = None
         adapter.on_epoch_end()
         distributed.sync_metrics(model)
-        epoch_logs.append(model.get_metrics_result())
+        epoch_logs.append({k: float(v) for k, v in model.get_metrics_result().items()})
         model.eval()
     save(out_dir, model, {"sizes": recorder.sizes, "logs": epoch_logs, "active": active})
 

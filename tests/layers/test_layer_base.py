@@ -99,6 +99,25 @@ def test_tracked_list_of_layers():
     assert isinstance(block.blocks, list)
 
 
+def test_tracked_dict_of_layers_accepts_item_assignment():
+    class Heads(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.heads = {}
+            self.heads["a"] = layers.Dense(2)
+            self.heads["b"] = layers.Dense(3)
+
+        def call(self, x):
+            return [self.heads[k](x) for k in sorted(self.heads)]
+
+    model = Heads()
+    out = model(np.ones((2, 4), dtype="float32"))
+    assert [tuple(o.shape) for o in out] == [(2, 2), (2, 3)]
+    assert len(model.weights) == 4 and isinstance(model.heads, dict)
+    del model.heads["b"]
+    assert len(model.weights) == 2
+
+
 def test_add_loss_and_activity_regularizer():
     layer = layers.Dense(2, activity_regularizer=keras.regularizers.L2(0.5), kernel_initializer="ones")
     out = layer(np.ones((4, 3), dtype="float32"))

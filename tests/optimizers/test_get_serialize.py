@@ -71,8 +71,8 @@ def test_keras2_new_optimizer_config():
 def test_keras2_legacy_optimizer_config_with_lr_and_decay():
     config = {"class_name": "Adam", "config": {"name": "Adam", "lr": 0.002, "decay": 0.0, "beta_1": 0.8999999761581421,
                                                "beta_2": 0.9990000128746033, "epsilon": 1e-07, "amsgrad": False}}
-    with pytest.warns(UserWarning, match="Argument `decay` is no longer supported"):
-        optimizer = optimizers.deserialize(config)
+    optimizer = optimizers.deserialize(config)  # `decay: 0.0` is Keras 2's default: no decay
+    assert optimizer.decay == 0.0 and "decay" not in optimizer.get_config()
     assert optimizer.get_config()["learning_rate"] == pytest.approx(0.002)
     assert optimizer.beta_1 == 0.8999999761581421
 

@@ -87,9 +87,8 @@ def test_keras2_lr_and_decay_are_accepted_with_warnings():
     with pytest.warns(UserWarning, match="The `lr` argument is deprecated, use `learning_rate` instead."):
         optimizer = optimizers.SGD(lr=1)
     assert optimizer.get_config()["learning_rate"] == 1.0
-    with pytest.warns(UserWarning, match="Argument `decay` is no longer supported and will be ignored."):
-        optimizer = optimizers.Adam(decay=0.1)
-    assert "decay" not in optimizer.get_config()
+    optimizer = optimizers.Adam(decay=0.1)  # Keras 2's time-based decay (tests/keras2/test_optimizer_decay.py)
+    assert optimizer.get_config()["decay"] == 0.1 and "decay" not in optimizers.Adam().get_config()
     assert optimizers.legacy.Adam is optimizers.Adam
     assert optimizers.legacy.SGD is optimizers.SGD
 
@@ -255,23 +254,23 @@ def test_apply_gradients_accepts_numpy_and_returns_iterations():
         np.testing.assert_allclose(v.numpy(), w - 0.1 * g, rtol=1e-6)
 
 
-def test_apply_fast_matches_apply_and_falls_back_on_missing_grads():
+def test_apply_of_autograd_grads_matches_apply_of_given_grads_and_skips_missing_ones():
     weights = make_weights()
-    slow = make_variables(weights)
-    fast = make_variables(weights)
-    slow_opt = optimizers.Adam(learning_rate=0.01)
-    fast_opt = optimizers.Adam(learning_rate=0.01)
+    given = make_variables(weights)
+    autograd = make_variables(weights)
+    given_opt = optimizers.Adam(learning_rate=0.01)
+    autograd_opt = optimizers.Adam(learning_rate=0.01)
     for grads in make_grads(4):
-        slow_opt.apply(to_tensors(grads), slow)
-        for p, g in zip(fast, to_tensors(grads)):
+        given_opt.apply(to_tensors(grads), given)
+        for p, g in zip(autograd, to_tensors(grads)):
             p.grad = g
-        fast_opt._apply_fast(fast)
-    for a, b in zip(values(slow), values(fast)):
+        autograd_opt.apply([p.grad for p in autograd], autograd)  # what `train_step` does
+    for a, b in zip(values(given), values(autograd)):
         np.testing.assert_array_equal(a, b)
-    fast[1].grad = None
+    autograd[1].grad = None
     with pytest.warns(UserWarning, match="Gradients do not exist"):
-        fast_opt._apply_fast(fast)
-    assert int(fast_opt.iterations) == 5
+        autograd_opt.apply([p.grad for p in autograd], autograd)
+    assert int(autograd_opt.iterations) == 5
 
 
 class _PlainSGD(optimizers.Optimizer):

@@ -220,7 +220,7 @@ def test_apply_inside_torch_compile_runs_eagerly_without_recompiling():
     def train_step(variables, optimizer, x):
         loss = sum((v * x).sum() for v in variables)
         loss.backward()
-        optimizer._apply_fast(variables)
+        optimizer.apply([v.grad for v in variables], variables)
         for v in variables:
             v.grad = None
         return loss

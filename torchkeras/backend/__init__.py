@@ -14,6 +14,7 @@ from torchkeras.backend.device import get_device
 from torchkeras.backend.device import set_device
 from torchkeras.backend.dtypes import is_float_dtype
 from torchkeras.backend.dtypes import is_int_dtype
+from torchkeras.backend.dtypes import result_type
 from torchkeras.backend.dtypes import standardize_dtype
 from torchkeras.backend.keras_tensor import KerasTensor
 from torchkeras.backend.keras_tensor import is_keras_tensor
@@ -35,8 +36,10 @@ def clear_session(free_memory=True):
     import gc
 
     from torchkeras.backend import naming
+    from torchkeras.backend import phase_state
 
     naming.reset_uids()
+    phase_state.GLOBAL[0] = None  # Keras 2's `K.set_learning_phase` lasts until the session is cleared
     if free_memory:
         gc.collect()
         import torch

@@ -52,7 +52,8 @@ class KerasTensor:
         return ops.squeeze(self, axis=axis)
 
     def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, name={self.name}>"
+        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, ragged={self.ragged}, "
+                f"name={self.name}>")
 
     def __iter__(self):
         raise NotImplementedError(

@@ -30,18 +30,20 @@ _random = _Lazy("torchkeras.random")
 _config = _Lazy("torchkeras.backend.config")
 _variables = _Lazy("torchkeras.backend.variables")
 _keras_tensor = _Lazy("torchkeras.backend.keras_tensor")
+_graph = _Lazy("torchkeras.backend.legacy_graph")
 
 __all__ = [
     "abs", "all", "any", "arange", "argmax", "argmin", "batch_dot", "batch_flatten", "batch_get_value",
     "batch_normalization", "batch_set_value", "bias_add", "binary_crossentropy", "cast", "cast_to_floatx",
     "categorical_crossentropy", "clip", "concatenate", "constant", "conv1d", "conv2d", "conv3d", "cos",
     "count_params", "ctc_batch_cost", "ctc_decode", "cumprod", "cumsum", "depthwise_conv2d", "dot", "dropout",
-    "dtype", "elu", "equal", "eval", "exp", "expand_dims", "eye", "flatten", "foldl", "foldr", "gather",
+    "dtype", "elu", "equal", "eval", "exp", "expand_dims", "eye", "flatten", "foldl", "foldr", "function", "gather",
     "get_value", "gradients", "greater", "greater_equal", "hard_sigmoid", "in_test_phase", "in_top_k",
-    "in_train_phase", "int_shape", "is_sparse", "is_tensor", "l2_normalize", "learning_phase", "less",
+    "in_train_phase", "int_shape", "is_placeholder", "is_sparse", "is_tensor", "l2_normalize", "learning_phase",
+    "learning_phase_scope", "less",
     "less_equal", "log", "logsumexp", "map_fn", "max", "maximum", "mean", "min", "minimum",
     "moving_average_update", "ndim", "not_equal", "one_hot", "ones", "ones_like", "permute_dimensions",
-    "pool2d", "pool3d", "pow", "print_tensor", "prod", "random_bernoulli", "random_normal",
+    "placeholder", "pool2d", "pool3d", "pow", "print_tensor", "prod", "random_bernoulli", "random_normal",
     "random_normal_variable", "random_uniform", "random_uniform_variable", "relu", "repeat", "repeat_elements",
     "reshape", "resize_images", "reverse", "round", "separable_conv2d", "set_learning_phase", "set_value",
     "shape", "sigmoid", "sign", "sin", "softmax", "softplus", "softsign", "sparse_categorical_crossentropy",
@@ -322,9 +324,11 @@ def l2_normalize(x, axis=None):
 # Shapes
 # --------------------------------------------------------------------------------------------------------
 def shape(x):
-    """The shape of `x`: an int32 tensor (on the CPU) for tensors, a tuple for symbolic tensors."""
+    """The shape of `x` as a 1-D int32 tensor (symbolic for a symbolic `x`: its value is known when run).
+
+    Use `K.int_shape(x)` for the static shape as a tuple."""
     if _is_symbolic(x):
-        return x.shape
+        return _graph.symbolic_shape(x)
     x = _tensor(x)
     return torch.tensor(tuple(x.shape), dtype=torch.int32)
 
@@ -796,25 +800,31 @@ def in_top_k(predictions, targets, k):
 
 
 def learning_phase():
-    """The learning phase: always 0 (inference). Layers receive `training=` explicitly in Keras 3."""
-    return 0
+    """The learning phase: 1 (training) or 0 (inference) inside layer calls and after `set_learning_phase`;
+    otherwise the symbolic learning-phase tensor that `K.function` inputs can be fed (see `K.function`)."""
+    return _graph.learning_phase()
 
 
 def set_learning_phase(value):
-    """Deprecated in Keras 2 and without effect here: pass `training=` to layers and models instead."""
-    if value not in (0, 1):
-        raise ValueError("Expected learning phase to be 0 or 1.")
-    warnings.warn(
-        "`keras.backend.set_learning_phase` is deprecated and has no effect. Pass `training=True/False` "
-        "when calling layers and models instead.",
-        stacklevel=2,
-    )
+    """Set the learning phase (0: inference, 1: training) used by calls that do not pass `training=`."""
+    return _graph.set_learning_phase(value)
+
+
+def learning_phase_scope(value):
+    """Context manager: the learning phase is `value` (0 or 1) inside the block."""
+    return _graph.learning_phase_scope(value)
 
 
 def in_train_phase(x, alt, training=None):
-    """`x` when `training` is true (default: the learning phase, 0), else `alt`; callables are called."""
+    """`x` when `training` is true (default: the learning phase), else `alt`; callables are called.
+
+    With a symbolic learning phase, a graph node that selects at run time."""
     if training is None:
         training = learning_phase()
+    if _is_symbolic(training):
+        x = x() if callable(x) else x
+        alt = alt() if callable(alt) else alt
+        return _ops.where(_ops.cast(training, "bool"), x, alt)
     chosen = x if bool(training) else alt
     return chosen() if callable(chosen) else chosen
 
@@ -827,6 +837,22 @@ def in_test_phase(x, alt, training=None):
 # --------------------------------------------------------------------------------------------------------
 # Tensors, variables and values
 # --------------------------------------------------------------------------------------------------------
+def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
+    """A symbolic input of `shape` (batch dimension included) to feed through `K.function`."""
+    return _graph.placeholder(shape=shape, ndim=ndim, dtype=dtype, sparse=sparse, name=name)
+
+
+def is_placeholder(x):
+    """Whether `x` is a placeholder (an input of a graph)."""
+    return _graph.is_placeholder(x)
+
+
+def function(inputs, outputs, updates=None, name=None, **kwargs):
+    """A callable that evaluates the symbolic `outputs` from values fed to `inputs` (see
+    `torchkeras.backend.legacy_graph.Function`)."""
+    return _graph.function(inputs, outputs, updates=updates, name=name, **kwargs)
+
+
 def is_tensor(x):
     """Whether `x` is a tensor (a torch tensor, variable or symbolic KerasTensor)."""
     return isinstance(x, torch.Tensor) or _is_symbolic(x)
@@ -1001,19 +1027,26 @@ def batch_set_value(tuples):
 
 
 def update(x, new_x):
-    """Assign `new_x` to the variable `x`; returns `x`."""
+    """Assign `new_x` to the variable `x`; returns `x`. A symbolic `new_x` gives a symbolic update, applied by
+    the `K.function` that evaluates it (as an output or in `updates=`)."""
+    if _is_symbolic(new_x):
+        return _graph.symbolic_update(x, new_x)
     x.assign(new_x)
     return x
 
 
 def update_add(x, increment):
-    """Add `increment` to the variable `x`; returns `x`."""
+    """Add `increment` to the variable `x`; returns `x` (symbolic `increment`: see `update`)."""
+    if _is_symbolic(increment):
+        return _graph.symbolic_update(x, _ops.add(x, increment))
     x.assign_add(increment)
     return x
 
 
 def update_sub(x, decrement):
-    """Subtract `decrement` from the variable `x`; returns `x`."""
+    """Subtract `decrement` from the variable `x`; returns `x` (symbolic `decrement`: see `update`)."""
+    if _is_symbolic(decrement):
+        return _graph.symbolic_update(x, _ops.subtract(x, decrement))
     x.assign_sub(decrement)
     return x
 
@@ -1034,9 +1067,8 @@ def print_tensor(x, message="", summarize=3):
 
 
 def gradients(loss, variables):
-    """Not available: torch computes gradients with autograd."""
-    raise RuntimeError(
-        "`keras.backend.gradients` is a TensorFlow 1 graph function and is not available with torch. Compute "
-        "gradients with autograd instead: `loss.backward()` then read `variable.grad`, or "
-        "`torch.autograd.grad(loss, variables)`."
-    )
+    """The gradients of `loss` (summed over its elements) with respect to `variables`, as a list.
+
+    Symbolic `loss` (from KerasTensors): symbolic gradients, evaluated by `K.function`. Real `loss`: computed
+    now by torch autograd, keeping the graph (so they can be part of a loss themselves)."""
+    return _graph.gradients(loss, variables)

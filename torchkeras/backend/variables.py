@@ -7,6 +7,9 @@ carries Keras's `name`, `path`, `trainable`, `assign*`, `numpy()` and `value`.
 import numpy as np
 import torch
 
+from torchkeras.backend import stateless_scope as _stateless_scope
+from torchkeras.backend.structure import bump_structure_version
+
 from torchkeras.backend import dtypes
 from torchkeras.backend import naming
 from torchkeras.backend.device import get_device
@@ -107,6 +110,7 @@ class Variable(torch.nn.Parameter):
         self._trainable = bool(value)
         if self.is_floating_point() or self.is_complex():
             self.requires_grad_(self._trainable)
+        bump_structure_version()
 
     @property
     def value(self):
@@ -125,7 +129,13 @@ class Variable(torch.nn.Parameter):
         arr = self.detach().cpu().numpy()
         return arr.astype(dtype) if dtype is not None else arr
 
+    def _before_update(self):
+        scope = _stateless_scope.get_stateless_scope()
+        if scope is not None:
+            scope.map_on_update(self)
+
     def assign(self, value):
+        self._before_update()
         with torch.no_grad():
             if not isinstance(value, torch.Tensor):
                 value = torch.as_tensor(np.asarray(value))
@@ -143,11 +153,13 @@ class Variable(torch.nn.Parameter):
         return self
 
     def assign_add(self, value):
+        self._before_update()
         with torch.no_grad():
             self.add_(torch.as_tensor(value, device=self.device, dtype=self.dtype))
         return self
 
     def assign_sub(self, value):
+        self._before_update()
         with torch.no_grad():
             self.sub_(torch.as_tensor(value, device=self.device, dtype=self.dtype))
         return self

@@ -2,7 +2,7 @@
 from torchkeras.api_export import keras_export
 from torchkeras.callbacks.callback import Callback
 from torchkeras.callbacks.history import History
-from torchkeras.callbacks.lazy_logs import LazyLogs
+from torchkeras.callbacks.lazy_logs import LazyLogs, pythonify_logs
 from torchkeras.callbacks.progbar_logger import ProgbarLogger
 from torchkeras.utils import tree
 
@@ -71,6 +71,8 @@ class CallbackList(Callback):
         targets = self._batch_targets[hook]
         if not targets:
             return
+        if not isinstance(logs, LazyLogs):
+            logs = pythonify_logs(logs)  # Keras flattens nested dicts and converts tensors to floats
         plain = None
         for cb in targets:
             if isinstance(logs, LazyLogs) and not getattr(cb, "_accepts_lazy_logs", False):
@@ -78,7 +80,7 @@ class CallbackList(Callback):
                     plain = logs.materialize()
                 getattr(cb, hook)(batch, plain)
             else:
-                getattr(cb, hook)(batch, logs if logs is not None else {})
+                getattr(cb, hook)(batch, logs)
 
     def needs_batch_logs(self, hook):
         """Whether any callback reads the logs of `hook` (e.g. 'on_train_batch_end')."""
@@ -109,29 +111,31 @@ class CallbackList(Callback):
         self._batch("on_predict_batch_end", batch, logs)
 
     def _all(self, hook, *args):
+        *head, logs = args
+        logs = pythonify_logs(logs)  # Keras flattens nested dicts and converts tensors to floats
         for cb in self.callbacks:
-            getattr(cb, hook)(*args)
+            getattr(cb, hook)(*head, logs)
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._all("on_epoch_begin", epoch, logs if logs is not None else {})
+        self._all("on_epoch_begin", epoch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        self._all("on_epoch_end", epoch, logs if logs is not None else {})
+        self._all("on_epoch_end", epoch, logs)
 
     def on_train_begin(self, logs=None):
-        self._all("on_train_begin", logs if logs is not None else {})
+        self._all("on_train_begin", logs)
 
     def on_train_end(self, logs=None):
-        self._all("on_train_end", logs if logs is not None else {})
+        self._all("on_train_end", logs)
 
     def on_test_begin(self, logs=None):
-        self._all("on_test_begin", logs if logs is not None else {})
+        self._all("on_test_begin", logs)
 
     def on_test_end(self, logs=None):
-        self._all("on_test_end", logs if logs is not None else {})
+        self._all("on_test_end", logs)
 
     def on_predict_begin(self, logs=None):
-        self._all("on_predict_begin", logs if logs is not None else {})
+        self._all("on_predict_begin", logs)
 
     def on_predict_end(self, logs=None):
-        self._all("on_predict_end", logs if logs is not None else {})
+        self._all("on_predict_end", logs)

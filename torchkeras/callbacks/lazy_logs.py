@@ -6,22 +6,43 @@ training loop hands callbacks a `LazyLogs` and only a callback that actually rea
 
 
 class LazyLogs:
-    __slots__ = ("_fn", "_value")
+    """The logs a step returned (a dict, possibly nested, of device tensors), converted when first read."""
 
-    def __init__(self, fn):
-        self._fn = fn
+    __slots__ = ("_logs", "_value")
+
+    def __init__(self, logs):
+        self._logs = logs
         self._value = None
 
     def materialize(self):
-        """The logs as a fresh dict of Python floats (computed once)."""
+        """The logs as a fresh flat dict of Python floats, sorted by key (computed once)."""
         if self._value is None:
-            values = to_floats(self._fn())
-            self._value = {k: values[k] for k in sorted(values)}  # Keras sorts log keys
+            self._value = pythonify_logs(self._logs)
         return dict(self._value)
 
     def raw(self):
-        """The logs as computed, values possibly still device tensors (no sync)."""
-        return self._fn()
+        """The logs as the step returned them, values possibly still device tensors (no sync)."""
+        return self._logs
+
+
+def pythonify_logs(logs):
+    """Keras's log normalization: nested dicts flattened into one dict sorted by key, tensors and NumPy
+    scalars turned into Python floats (with at most one host-device sync per device); values that are not
+    numbers are kept as they are."""
+    if isinstance(logs, LazyLogs):
+        return logs.materialize()
+    flat = {}
+    _flatten_into(logs or {}, flat)
+    return to_floats(flat)
+
+
+def _flatten_into(logs, out):
+    for key in sorted(logs):
+        value = logs[key]
+        if isinstance(value, dict):
+            _flatten_into(value, out)
+        else:
+            out[key] = value
 
 
 def to_floats(logs):
@@ -30,7 +51,7 @@ def to_floats(logs):
 
     if not logs:
         return {}
-    tensors = {k: v for k, v in logs.items() if isinstance(v, torch.Tensor)}
+    tensors = {k: v for k, v in logs.items() if isinstance(v, torch.Tensor) and v.numel() == 1}
     out = {}
     if tensors:
         by_device = {}

@@ -16,6 +16,8 @@ from torchkeras import dtype_policies
 from torchkeras.api_export import keras_export
 from torchkeras.backend import dtypes
 from torchkeras.backend import naming
+from torchkeras.backend import stateless_scope as _stateless_scope
+from torchkeras.backend import phase_state as _phase_state
 from torchkeras.backend import symbolic
 from torchkeras.backend.device import device_scope
 from torchkeras.backend.keras_tensor import KerasTensor
@@ -28,17 +30,8 @@ from torchkeras.utils import tree
 
 _LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights", "input_length")
 
-# Bumped whenever the set of trainable variables may change (new weight, trainable flag flipped);
-# trainers cache their variable lists against it.
-_STRUCTURE_VERSION = [0]
-
-
-def bump_structure_version():
-    _STRUCTURE_VERSION[0] += 1
-
-
-def structure_version():
-    return _STRUCTURE_VERSION[0]
+from torchkeras.backend.structure import VERSION as _STRUCTURE_VERSION
+from torchkeras.backend.structure import bump_structure_version, structure_version  # noqa: F401
 
 
 # --- call context: `training` flows from an outer call into nested ones --------------------------------
@@ -236,6 +229,9 @@ class Layer(torch.nn.Module, Operation):
             tracked = self.__dict__.setdefault("_tracked_metrics", [])
             if not any(m is value for m in tracked):
                 tracked.append(value)
+                bump_structure_version()
+        if isinstance(value, torch.nn.Module) and "_modules" in self.__dict__:
+            bump_structure_version()
         if isinstance(value, Variable) and "_parameters" in self.__dict__:
             params = self.__dict__["_parameters"]
             old_key = next((k for k, v in params.items() if v is value), None)
@@ -317,9 +313,24 @@ class Layer(torch.nn.Module, Operation):
                 stack.extend(reversed(layer._layers))
         return out
 
+    def _structure_cached(self, key, compute):
+        """`compute()`, cached until the structure version changes (a weight added, a `trainable` flag or a
+        sublayer changed): the variable lists, flat layers and losses are read on every training step."""
+        cache = self.__dict__.get("_structure_cache")
+        if cache is None or cache[0] != _STRUCTURE_VERSION[0]:
+            cache = (_STRUCTURE_VERSION[0], {})
+            self.__dict__["_structure_cache"] = cache
+        values = cache[1]
+        if key not in values:
+            values[key] = compute()
+        return values[key]
+
     @property
     def variables(self):
         """All variables (trainable or not) of this layer and its sublayers."""
+        return list(self._structure_cached("variables", self._collect_variables))
+
+    def _collect_variables(self):
         result = []
         seen = set()
         for v in self._trainable_variables + self._non_trainable_variables:
@@ -342,13 +353,17 @@ class Layer(torch.nn.Module, Operation):
     def trainable_weights(self):
         if not self.trainable:
             return []
-        return [v for v in self.weights if _is_trainable(v)]
+        return list(self._structure_cached(
+            "trainable", lambda: [v for v in self._structure_cached("variables", self._collect_variables)
+                                  if _is_trainable(v)]))
 
     @property
     def non_trainable_weights(self):
         if not self.trainable:
             return self.weights
-        return [v for v in self.weights if not _is_trainable(v)]
+        return list(self._structure_cached(
+            "non_trainable", lambda: [v for v in self._structure_cached("variables", self._collect_variables)
+                                      if not _is_trainable(v)]))
 
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
@@ -444,6 +459,48 @@ class Layer(torch.nn.Module, Operation):
             for p, w in zip(params, arrays):
                 p.copy_(torch.as_tensor(w, dtype=p.dtype))
 
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args, return_losses=False, **kwargs):
+        """Call the layer on the given values of its variables, without changing them.
+
+        Returns `(outputs, non_trainable_variables)` (the values after the call, e.g. updated BatchNormalization
+        statistics), plus the list of losses the call added when `return_losses=True`.
+        """
+        if not self.built:
+            raise ValueError(
+                f"To call stateless_call, {type(self).__name__} must be built (i.e. its variables must have been "
+                "already created). You can build it by calling it on some data."
+            )
+        trainable, non_trainable = self.trainable_variables, self.non_trainable_variables
+        for given, own, what in ((trainable_variables, trainable, "trainable_variables"),
+                                 (non_trainable_variables, non_trainable, "non_trainable_variables")):
+            if len(given) != len(own):
+                raise ValueError(
+                    f"Argument `{what}` must be a list of tensors corresponding 1:1 to "
+                    f"{type(self).__name__}().{what}. Received list with length {len(given)}, but expected "
+                    f"{len(own)} variables."
+                )
+        # The call runs through `torch.func.functional_call`: the given tensors stand in for the variables, so
+        # gradients of the outputs flow to them (and stay valid after the call). Non-trainable values are copied
+        # into fresh variables, which the call may update (BatchNormalization statistics): they are returned.
+        names = {}
+        for name, p in self.named_parameters(remove_duplicate=False):
+            names.setdefault(id(p), []).append(name)
+        values = {}
+        new_values = []
+        for own, given in zip(trainable, trainable_variables):
+            for name in names.get(id(own), ()):
+                values[name] = _value_for(given, own)
+        for own, given in zip(non_trainable, non_trainable_variables):
+            value = Variable(_value_for(given, own).detach().clone(), trainable=False, name=own.name)
+            new_values.append(value)
+            for name in names.get(id(own), ()):
+                values[name] = value
+        outputs = torch.func.functional_call(self, values, args, kwargs, tie_weights=True, strict=False)
+        if return_losses:
+            losses = [loss for layer in self._flat_layers() for loss in layer._losses]
+            return outputs, new_values, losses
+        return outputs, new_values
+
     def count_params(self):
         """The number of scalars in the layer's weights."""
         if not self.built:
@@ -472,12 +529,12 @@ class Layer(torch.nn.Module, Operation):
                     loss = loss / out.shape[0]
                 self.add_loss(loss)
 
+    def _flat_layers(self):
+        """`_flatten_layers()`, cached per structure (read on every training step). Do not mutate."""
+        return self._structure_cached("flat_layers", self._flatten_layers)
+
     def _clear_losses(self):
-        cached = self.__dict__.get("_flat_layers_cache")
-        if cached is None or cached[0] != _STRUCTURE_VERSION[0]:
-            cached = (_STRUCTURE_VERSION[0], self._flatten_layers())
-            self.__dict__["_flat_layers_cache"] = cached
-        for layer in cached[1]:
+        for layer in self._flat_layers():
             if layer._losses:
                 layer._losses.clear()
 
@@ -485,18 +542,20 @@ class Layer(torch.nn.Module, Operation):
     def losses(self):
         """Losses added in the last call (`add_loss`, activity regularizers) plus weight regularization."""
         out = []
-        for layer in self._flatten_layers():
-            out.extend(layer._losses)
+        for layer in self._flat_layers():
+            if layer._losses:
+                out.extend(layer._losses)
         out.extend(self._weight_regularization_losses())
         return out
 
     def _weight_regularization_losses(self):
-        out = []
-        for v in self.weights:
-            reg = getattr(v, "regularizer", None)
-            if reg is not None and _is_trainable(v):
-                out.append(reg(v))
-        return out
+        regularized = self._structure_cached("regularized", lambda: [
+            (v, v.regularizer) for v in self.weights
+            if getattr(v, "regularizer", None) is not None and _is_trainable(v)])
+        scope = _stateless_scope.get_stateless_scope()
+        if scope is not None:  # the given values stand in for the variables (and get the gradients)
+            return [reg(_given_or(scope, v)) for v, reg in regularized]
+        return [reg(v) for v, reg in regularized]
 
     # --- build -----------------------------------------------------------------------------------------
     def build(self, input_shape=None):
@@ -508,11 +567,18 @@ class Layer(torch.nn.Module, Operation):
             return
         shapes = self._shapes_for_build(args, kwargs)
         if symbolic.in_symbolic_scope():
+            # Built inside shape inference (a sub-layer called in `call`): the weights are still real, on
+            # the Keras device (never meta or fake), and filler sizes go back to None.
             shapes = {k: _map_shapes(symbolic.unknown_dims, v) for k, v in shapes.items()}
+            device = symbolic.real_device(device)
         self._weight_device = device
+        before = (len(self._trainable_variables), len(self._non_trainable_variables), set(self._parameters))
         try:
-            with naming.name_scope(self.name, caller=self):
+            with symbolic.escape_fake(device), naming.name_scope(self.name, caller=self):
                 shapes = _call_build(self.build, shapes)
+        except BaseException:
+            self._undo_build(before)
+            raise
         finally:
             self._weight_device = None
         self.built = True
@@ -520,6 +586,16 @@ class Layer(torch.nn.Module, Operation):
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
+
+    def _undo_build(self, before):
+        """Forget the weights a failed `build` created, so that building again starts clean."""
+        n_trainable, n_non_trainable, keys = before
+        del self._trainable_variables[n_trainable:]
+        del self._non_trainable_variables[n_non_trainable:]
+        for key in [k for k in self._parameters if k not in keys]:
+            del self._parameters[key]
+        self.built = False
+        bump_structure_version()
 
     def _shapes_for_build(self, args, kwargs):
         _, _, names, _ = call_signature_info(self)
@@ -594,6 +670,8 @@ class Layer(torch.nn.Module, Operation):
                 training = stack[-1][0]
             if training is None and self.training:
                 training = True
+            if training is None and _phase_state.GLOBAL[0] is not None:  # keras2a: K.set_learning_phase
+                training = bool(_phase_state.GLOBAL[0])
         if has_training:
             kwargs["training"] = training
         elif "training" in kwargs:
@@ -672,7 +750,10 @@ class Layer(torch.nn.Module, Operation):
         has_prev_mask = previous_mask is not None and any(m is not None for m in tree.flatten(previous_mask))
         if has_mask and call_kwargs.get("mask") is None and has_prev_mask:
             call_kwargs["mask"] = previous_mask
-        outputs = self.compute_output_spec(*args, **call_kwargs)
+        try:
+            outputs = self.compute_output_spec(*args, **call_kwargs)
+        except Exception as e:  # noqa: BLE001 - re-raised with the layer's name and arguments, as Keras does
+            raise symbolic.call_error(self, e, args, kwargs) from None
         node_kwargs = dict(kwargs)
         if has_mask and "mask" not in node_kwargs and has_prev_mask and self._keras_call_takes_mask:
             node_kwargs["mask"] = None  # recorded like Keras: the mask is recomputed at run time
@@ -697,7 +778,10 @@ class Layer(torch.nn.Module, Operation):
             if shape_out is not None:
                 dtype = self.compute_dtype
                 return _shapes_to_tensors(shape_out, dtype)
-        return symbolic.compute_output_spec(self._call_for_spec, *args, **kwargs)
+        try:
+            return symbolic.compute_output_spec(self._call_for_spec, *args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - re-raised as Keras reports it
+            raise symbolic.inference_error(self, e) from None
 
     def _call_for_spec(self, *args, **kwargs):
         with call_context(training=kwargs.get("training")):
@@ -798,14 +882,105 @@ class Layer(torch.nn.Module, Operation):
                     f"Exception encountered: {e}") from e
             return cls(**{k: v for k, v in config.items() if k in allowed})
 
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-    def _get_name(self):  # torch's repr of containers
-        return f"{type(self).__name__}(name={self.name})"
+    # `print(layer)` / `print(model)`: torch's module tree, each layer with its hyperparameters.
+    def _get_name(self):
+        return type(self).__name__
 
     def extra_repr(self):
-        return ""
+        """`name=..., ` then the constructor arguments that differ from their defaults (the ones without a
+        default, such as `units` or `filters`, always), read from `get_config()`."""
+        parts = [f"name={self.name}"]
+        try:
+            config = self.get_config()
+        except Exception:  # noqa: BLE001 - a layer whose config can't be made still prints
+            config = {}
+        defaults = _constructor_defaults(type(self))
+        for key, value in config.items():
+            if key in _REPR_SKIP or (key in defaults and _same_value(key, defaults[key], value)) or \
+                    (key not in defaults and value in (None, False)):
+                continue
+            parts.append(f"{key}={_short_repr(value)}")
+        return ", ".join(parts)
+
+
+_REPR_SKIP = {"name", "trainable", "dtype", "autocast", "batch_input_shape", "build_input_shape", "build_config",
+              "layers", "input_layers", "output_layers"}
+
+
+def _constructor_defaults(cls):
+    cached = _DEFAULTS_CACHE.get(cls)
+    if cached is None:
+        try:
+            params = inspect.signature(cls.__init__).parameters.values()
+            cached = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+        except (TypeError, ValueError):
+            cached = {}
+        _DEFAULTS_CACHE[cls] = cached
+    return cached
+
+
+_DEFAULTS_CACHE = {}
+
+
+def _same_value(key, default, value):
+    if default is None:
+        # Arguments whose default Keras resolves in the config.
+        if key == "data_format":
+            from torchkeras.backend.config import image_data_format
+
+            return value == image_data_format()
+        if key.endswith("activation"):
+            return value in (None, "linear")
+        return value is None
+    if isinstance(value, dict) and "class_name" in value:  # a serialized initializer, regularizer, ...
+        if not isinstance(default, str):
+            return False
+        other = _serialized_default(value, default)
+        return isinstance(other, dict) and (other.get("class_name"), other.get("config")) == (
+            value.get("class_name"), value.get("config"))
+    if isinstance(default, tuple) and isinstance(value, (list, tuple)):
+        return tuple(default) == tuple(value)
+    try:
+        return bool(default == value)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _serialized_default(value, default):
+    """The config of a default given by name (`"glorot_uniform"`), in the namespace of `value`'s module."""
+    import importlib
+
+    module = value.get("module") if isinstance(value, dict) else None
+    if not isinstance(module, str) or not module.startswith("keras."):
+        return default
+    try:
+        from torchkeras.saving import serialization_lib
+
+        namespace = importlib.import_module("torchkeras." + module.split(".", 1)[1])
+        return serialization_lib.serialize_keras_object(namespace.get(default))
+    except Exception:  # noqa: BLE001 - an unknown default: shown
+        return default
+
+
+def _short_repr(value):
+    if isinstance(value, dict) and "class_name" in value:
+        return value["class_name"]
+    if isinstance(value, list):
+        return str(tuple(_short_repr(v) for v in value))
+    return str(value)
+
+
+def _given_or(scope, variable):
+    given = scope.given_value(variable)
+    return variable if given is None else given
+
+
+def _value_for(given, variable):
+    if isinstance(given, torch.Tensor):
+        if given.dtype != variable.dtype or given.device != variable.device:
+            given = given.to(device=variable.device, dtype=variable.dtype)
+        return given
+    return torch.as_tensor(np.asarray(given), dtype=variable.dtype, device=variable.device)
 
 
 def _call_build(build, shapes):

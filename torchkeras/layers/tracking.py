@@ -69,8 +69,8 @@ class _Tracked:
         bump_structure_version()
 
 
-def _mutator(name):
-    base = getattr(list, name, None) or getattr(dict, name)
+def _mutator(name, container_type):
+    base = getattr(container_type, name)
 
     def method(self, *args, **kwargs):
         result = base(self, *args, **kwargs)
@@ -86,7 +86,7 @@ class TrackedList(_Tracked, list):
 
     for _name in ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "__setitem__",
                   "__delitem__"):
-        locals()[_name] = _mutator(_name)
+        locals()[_name] = _mutator(_name, list)
     del _name
 
     def __iadd__(self, other):
@@ -101,7 +101,7 @@ class TrackedDict(_Tracked, dict):
     """A dict attribute whose layers are tracked by the owning layer."""
 
     for _name in ("__setitem__", "__delitem__", "pop", "popitem", "clear", "update", "setdefault"):
-        locals()[_name] = _mutator(_name)
+        locals()[_name] = _mutator(_name, dict)
     del _name
 
     def __reduce_ex__(self, protocol):

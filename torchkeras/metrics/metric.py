@@ -123,6 +123,44 @@ class Metric:
             for v in self.variables:
                 v.zero_()
 
+    # --- stateless API (`keras.StatelessScope`) ----------------------------------------------------------
+    def _check_metric_variables(self, metric_variables):
+        if len(metric_variables) != len(self.variables):
+            raise ValueError(
+                f"Argument `metric_variables` must be a list of tensors corresponding 1:1 to "
+                f"{type(self).__name__}().variables. Received list with length {len(metric_variables)}, but "
+                f"expected {len(self.variables)} variables."
+            )
+
+    def stateless_update_state(self, metric_variables, *args, **kwargs):
+        """`update_state` on the given values of the state variables; returns the new values."""
+        from torchkeras.backend.stateless_scope import StatelessScope
+
+        self._check_metric_variables(metric_variables)
+        with StatelessScope(state_mapping=list(zip(self.variables, metric_variables))) as scope:
+            self.update_state(*args, **kwargs)
+        return [scope.get_current_value(v) for v in self.variables]
+
+    def stateless_result(self, metric_variables):
+        """`result()` computed from the given values of the state variables."""
+        from torchkeras.backend.stateless_scope import StatelessScope
+
+        self._check_metric_variables(metric_variables)
+        with StatelessScope(state_mapping=list(zip(self.variables, metric_variables))):
+            result = self.result()
+        if isinstance(result, dict):
+            return {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in result.items()}
+        return result.clone() if isinstance(result, torch.Tensor) else result
+
+    def stateless_reset_state(self):
+        """The values the state variables would have after `reset_state()` (the variables are unchanged)."""
+        from torchkeras.backend.stateless_scope import StatelessScope
+
+        variables = self.variables
+        with StatelessScope(state_mapping=[(v, v) for v in variables]) as scope:
+            self.reset_state()
+        return [scope.get_current_value(v) for v in variables]
+
     def reset_states(self):
         """Keras 2 spelling of `reset_state()`."""
         self.reset_state()

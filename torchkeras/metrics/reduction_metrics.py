@@ -69,17 +69,25 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="count")
 
     def update_state(self, values, sample_weight=None):
+        total = self.total
+        if isinstance(values, torch.Tensor) and values.dim() == 0 and isinstance(sample_weight, (int, float)) \
+                and values.device == total.device and getattr(values, "_keras_mask", None) is None:
+            # A scalar weighted by a number (the loss tracker: the batch loss weighted by the batch size).
+            total.add_(values.to(total.dtype), alpha=sample_weight)
+            self.count.add_(sample_weight)
+            return
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, torch.mean, self.dtype,
-                                                            self.total.device)
-        self.total.add_(torch.sum(values))
+                                                            total.device)
+        total.add_(torch.sum(values))
         if sample_weight is not None:
             self.count.add_(torch.sum(sample_weight))
         else:
             self.count.add_(values.shape[0] if values.dim() >= 1 else 1)
 
     def result(self):
-        count = self.count
-        return torch.where(count == 0, 0.0, self.total / torch.where(count == 0, 1.0, count))
+        # `total / count`, 0 when nothing was seen (Keras's divide_no_nan): the count is never a positive number
+        # below the smallest normal number of its dtype, so clamping it only replaces 0 by a tiny divisor of a zero total.
+        return self.total / self.count.clamp_min(torch.finfo(self.count.dtype).tiny)
 
 
 @keras_export("keras.metrics.MeanMetricWrapper")

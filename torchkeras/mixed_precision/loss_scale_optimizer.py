@@ -174,10 +174,6 @@ class LossScaleOptimizer(Optimizer):
             else:
                 self._set_state(counter=0, scale=scale * 0.5)
 
-    def _apply_fast(self, params):
-        params = list(params)
-        return self.apply([p.grad for p in params], params)
-
     def step(self, closure=None):
         """torch API: apply the gradients in `.grad` of the variables the optimizer was built with."""
         loss = None

@@ -7,7 +7,8 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.backend.keras_tensor import KerasTensor
-from torchkeras.layers.layer import Layer
+from torchkeras.layers.layer import Layer, in_call
+from torchkeras.trainers import distributed
 from torchkeras.trainers.trainer import Trainer
 from torchkeras.utils import tree
 
@@ -141,6 +142,13 @@ class Model(Trainer, Layer):
         return Layer.output_shape.fget(self)
 
     # --- calling ---------------------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if kwargs.get("training") and distributed.is_active() and args and not in_call():
+            # Under torchrun the training forward runs through DistributedDataParallel, which averages the
+            # gradients across processes in `backward`.
+            return distributed.ddp_forward(self, args[0])
+        return Layer.__call__(self, *args, **kwargs)
+
     def call(self, inputs, training=None, mask=None):
         if self._graph_plan is None:
             raise NotImplementedError(
@@ -208,6 +216,28 @@ class Model(Trainer, Layer):
         self.built = True
         self._build_shapes_dict = {"input_shape": tree.map_structure(lambda t: t.shape, spec)
                                    if tree.is_nested(spec) else spec.shape}
+
+    # --- what the trainer asks of a model (see torchkeras/trainers/trainer.py) ---------------------------
+    @property
+    def _declares_inputs(self):
+        """Whether the model declares its inputs (functional models, Sequential models with a graph)."""
+        return self._graph_plan is not None
+
+    def _check_data_inputs(self, x):
+        """Raise Keras's error when real input data does not fit the declared inputs (once per call of
+        fit/evaluate/predict, on the first batch)."""
+        if self._graph_plan is not None:
+            from torchkeras.trainers import trainer_utils
+
+            trainer_utils.check_input_shapes(self, x)
+
+    def _output_spec_for(self, x_spec):
+        """The specs of the outputs for inputs like `x_spec` (from the graph when it is known)."""
+        if self._graph_plan is not None and type(self).call in (Model.call, _sequential_call()):
+            return self._outputs_struct
+        from torchkeras.backend import symbolic
+
+        return symbolic.compute_output_spec(lambda v: self(v, training=False), x_spec, module=self)
 
     def reset_states(self):
         """Reset the states of the model's stateful layers (Keras 2's `model.reset_states()`)."""
@@ -296,8 +326,11 @@ class Model(Trainer, Layer):
         return export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature,
                             **kwargs)
 
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+def _sequential_call():
+    from torchkeras.models.sequential import Sequential
+
+    return Sequential.call
 
 
 def _overrides_build(model):

@@ -15,6 +15,11 @@ class Sequential(Model):
     """`Sequential([keras.Input((784,)), layers.Dense(64, activation="relu"), layers.Dense(10)])`.
 
     Without an input shape the model builds on its first call, or on `build(input_shape)`.
+
+    A Sequential model is a list of layers over one functional graph: once its input shape is known, it holds
+    the `Functional` of its layers and its graph attributes (`inputs`, `outputs`, the plan `fit` runs) are
+    that graph's. A layer whose output shape cannot be inferred (it raises NotImplementedError, as in Keras)
+    leaves the model without a graph: it then runs its layers one after the other.
     """
 
     def __new__(cls, *args, **kwargs):
@@ -87,9 +92,6 @@ class Sequential(Model):
     def _unbuild(self):
         self.built = False
         self.__dict__["_functional"] = None
-        self._graph_plan = None
-        for attr in ("inputs", "outputs", "_nodes_by_depth", "_operations_cache"):
-            self.__dict__.pop(attr, None)
 
     def _maybe_rebuild(self):
         self._unbuild()
@@ -120,28 +122,35 @@ class Sequential(Model):
         else:
             first = self._seq_layers[0]
             dtype = "int32" if type(first).__name__ == "Embedding" else first.compute_dtype
-            input_layer = InputLayer(batch_shape=(None,) + input_shape[1:], dtype=dtype)
+            input_layer = InputLayer(batch_shape=input_shape, dtype=dtype)
             input_layer._auto_added = True
             self._seq_layers.insert(0, input_layer)
         inputs = self._seq_layers[0].output
         x = inputs
         with naming.name_scope(self.name, caller=self):
             for layer in self._seq_layers[1:]:
-                x = layer(x)
+                try:
+                    x = layer(x)
+                except NotImplementedError:
+                    # Like Keras: a layer without shape inference leaves the model without a graph; it runs
+                    # its layers eagerly.
+                    self._graphless_build(input_shape)
+                    return
         from torchkeras.models.functional import Functional
 
         functional = Functional.__new__(Functional, inputs=inputs, outputs=x)
         Model.__init__(functional, inputs=inputs, outputs=x, name=naming.auto_name("functional"))
         self.__dict__["_functional"] = functional
-        self._graph_plan = functional._graph_plan
-        self.__dict__["inputs"] = functional.inputs
-        self.__dict__["outputs"] = functional.outputs
-        self.__dict__["_nodes_by_depth"] = functional._nodes_by_depth
-        self.__dict__["_input_names"] = functional._input_names
-        self.__dict__["_inputs_struct"] = functional._inputs_struct
-        self.__dict__["_outputs_struct"] = functional._outputs_struct
         self.built = True
-        self._build_shapes_dict = {"input_shape": (None,) + tuple(input_shape[1:])}
+        self._build_shapes_dict = {"input_shape": tuple(input_shape)}
+        bump_structure_version()
+
+    def _graphless_build(self, input_shape):
+        if self._seq_layers and getattr(self._seq_layers[0], "_auto_added", False):
+            self._seq_layers.pop(0)
+        self.__dict__["_functional"] = None
+        self.built = True
+        self._build_shapes_dict = {"input_shape": tuple(input_shape)}
         bump_structure_version()
 
     def _maybe_build(self, args, kwargs, device=None):
@@ -159,14 +168,7 @@ class Sequential(Model):
         import contextlib
 
         with device_scope(device) if device is not None else contextlib.nullcontext():
-            try:
-                self.build((None,) + shape[1:])
-            except Exception:  # noqa: BLE001 - a layer without shape inference: run eagerly instead
-                self._unbuild()
-                if self._seq_layers and getattr(self._seq_layers[0], "_auto_added", False):
-                    self._seq_layers.pop(0)
-                self.built = True
-                self._build_shapes_dict = {"input_shape": (None,) + shape[1:]}
+            self.build(shape)
 
     # --- structure -------------------------------------------------------------------------------------
     @property
@@ -177,10 +179,50 @@ class Sequential(Model):
     def layers(self, _):
         raise AttributeError("`Model.layers` attribute is reserved and should not be used.")
 
+    # The graph attributes are the functional graph's (None / absent while the model has no graph).
     @property
     def _operations(self):
         functional = self.__dict__.get("_functional")
         return functional._operations if functional is not None else None
+
+    @property
+    def _graph_plan(self):
+        functional = self.__dict__.get("_functional")
+        return functional._graph_plan if functional is not None else None
+
+    @_graph_plan.setter
+    def _graph_plan(self, value):
+        if value is not None:
+            raise AttributeError("A Sequential model's graph is the one of its layers.")
+
+    @property
+    def inputs(self):
+        functional = self.__dict__.get("_functional")
+        if functional is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined inputs yet.")
+        return functional.inputs
+
+    @property
+    def outputs(self):
+        functional = self.__dict__.get("_functional")
+        if functional is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined outputs yet.")
+        return functional.outputs
+
+    def _graph_attribute(name):  # noqa: N805 - a helper that makes properties, used in the class body only
+        def get(self):
+            functional = self.__dict__.get("_functional")
+            if functional is None:
+                raise AttributeError(name)
+            return getattr(functional, name)
+
+        return property(get)
+
+    _nodes_by_depth = _graph_attribute("_nodes_by_depth")
+    _inputs_struct = _graph_attribute("_inputs_struct")
+    _outputs_struct = _graph_attribute("_outputs_struct")
+    _input_names = _graph_attribute("_input_names")
+    del _graph_attribute
 
     @property
     def input_shape(self):
@@ -190,8 +232,9 @@ class Sequential(Model):
 
     # --- calling ---------------------------------------------------------------------------------------
     def call(self, inputs, training=None, mask=None):
-        if self._graph_plan is not None:
-            return Model.call(self, inputs, training=training, mask=mask)
+        functional = self.__dict__.get("_functional")
+        if functional is not None:
+            return functional.call(inputs, training=training, mask=mask)
         x = inputs
         for layer in self.layers:
             has_training, has_mask, _, _ = call_signature_info(layer)
@@ -205,8 +248,9 @@ class Sequential(Model):
         return x
 
     def compute_output_spec(self, *args, **kwargs):
-        if self._graph_plan is not None:
-            return Model.compute_output_spec(self, *args, **kwargs)
+        functional = self.__dict__.get("_functional")
+        if functional is not None:
+            return functional.compute_output_spec(*args, **kwargs)
         x = args[0]
         for layer in self.layers:
             x = layer.compute_output_spec(x)

@@ -23,3 +23,33 @@ def cast(x, dtype):
     """`x` in `dtype` (itself when it already has it)."""
     dt = to_torch_dtype(dtype)
     return x if x.dtype == dt else x.to(dt)
+
+
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
+
+
+def low_precision_in_float32(fn):
+    """Run `fn` in float32 when its float inputs are float16/bfloat16 (torch has no kernel for them, e.g. in
+    `linalg` and FFTs on CPU), and give float results back in the inputs' dtype."""
+    import functools
+
+    from torchkeras.utils import tree
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        flat = [x for x in tree.flatten((args, kwargs)) if isinstance(x, torch.Tensor) and x.is_floating_point()]
+        low = {x.dtype for x in flat if x.dtype in _LOW_PRECISION}
+        if not low or len({x.dtype for x in flat}) > 1:
+            return fn(*args, **kwargs)
+        back = low.pop()
+
+        def up(x):
+            return x.to(torch.float32) if isinstance(x, torch.Tensor) and x.dtype == back else x
+
+        def down(x):
+            return x.to(back) if isinstance(x, torch.Tensor) and x.dtype == torch.float32 else x
+
+        args, kwargs = tree.map_structure(up, (args, kwargs))
+        return tree.map_structure(down, fn(*args, **kwargs))
+
+    return wrapper

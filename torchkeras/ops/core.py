@@ -67,128 +67,24 @@ def dtype_name(x):
     return standardize_dtype(x.dtype)
 
 
-# Keras's type promotion lattice (adapted by Keras from JAX): each dtype points at the dtypes just above it.
-# "int" and "float" are the weak types of Python scalars.
-_LATTICE = {
-    "bool": ["int"],
-    "uint8": ["int16", "uint16"],
-    "uint16": ["int32", "uint32"],
-    "uint32": ["int64", "uint64"],
-    "uint64": ["float"],
-    "int": ["uint8", "int8", "complex64"],
-    "int8": ["int16"],
-    "int16": ["int32"],
-    "int32": ["int64"],
-    "int64": ["float"],
-    "float": ["bfloat16", "float16"],
-    "bfloat16": ["float32"],
-    "float16": ["float32"],
-    "float32": ["float64", "complex64"],
-    "float64": ["complex128"],
-    "complex64": ["complex128"],
-    "complex128": [],
-}
-
-
-def _upper_bounds():
-    bounds = {}
-    for node in _LATTICE:
-        seen = {node}
-        frontier = [node]
-        while frontier:
-            nxt = []
-            for n in frontier:
-                for up in _LATTICE[n]:
-                    if up not in seen:
-                        seen.add(up)
-                        nxt.append(up)
-            frontier = nxt
-        bounds[node] = seen
-    return bounds
-
-
-_UPPER = _upper_bounds()
-# The torch backend of Keras computes in 32 bits: 64-bit results of promotion are narrowed.
-_NARROW_64 = {"int64": "int32", "uint64": "uint32", "float64": "float32", "complex128": "complex64"}
-
-
-@functools.lru_cache(maxsize=1024)
-def _least_upper_bound(*names):
-    unknown = [n for n in names if n not in _UPPER]
-    if unknown:
-        raise ValueError(f"dtype={unknown[0]!r} is not a valid dtype for Keras type promotion.")
-    common = set.intersection(*(_UPPER[n] for n in names))
-    given = common.intersection(names)
-    if given:
-        candidates = given
-    else:
-        candidates = {c for c in common if common <= _UPPER[c]}
-    if len(candidates) != 1:
-        raise ValueError(
-            f"Input dtypes {names} have no available implicit dtype promotion path. Try explicitly casting "
-            "inputs to the desired output type."
-        )
-    return candidates.pop()
-
-
-def _weak_name(name):
-    if name == "bool":
-        return name
-    if "float" in name:
-        return "float"
-    if "complex" in name:
-        return "complex64"
-    return "int"
-
-
 def result_type(*dtypes):
     """The dtype Keras's promotion rules give to an operation on inputs of these dtypes.
 
-    Each argument is a dtype (name, torch or numpy dtype) or the Python type `int`/`float`/`bool` (a weak
-    type: `result_type('float16', float)` is `'float16'`). Like Keras on torch, 64-bit results are narrowed to
-    32 bits.
+    `keras.backend.result_type` (see `torchkeras.backend.dtypes.result_type`), cached for the ops' hot paths.
     """
     if not dtypes:
         return config.floatx()
     if torch.compiler.is_compiling():
-        return _result_type(dtypes)
+        return dtypes_lib.result_type(*dtypes)
     try:
         return _result_type_cached(dtypes, config.floatx())
     except TypeError:  # unhashable dtype-like argument
-        return _result_type(dtypes)
+        return dtypes_lib.result_type(*dtypes)
 
 
 @functools.lru_cache(maxsize=2048)
 def _result_type_cached(dtypes, floatx):
-    return _result_type(dtypes)
-
-
-def _result_type(dtypes):
-    names = []
-    weak = []
-    for d in dtypes:
-        is_weak = d is int or d is float
-        names.append(standardize_dtype(config.floatx() if d is None else d))
-        weak.append(is_weak)
-    if len(names) == 1:
-        out, out_weak = names[0], weak[0]
-    elif len(set(names)) == 1 and not all(weak):
-        out, out_weak = names[0], False
-    elif all(weak):
-        out, out_weak = _least_upper_bound(*sorted(set(names))), True
-    else:
-        nodes = sorted({_weak_name(n) if w else n for n, w in zip(names, weak)})
-        out = _least_upper_bound(*nodes)
-        out_weak = out in ("int", "float")
-    if out != "bool" and out_weak:
-        precision = config.floatx()[-2:]
-        if out == "bfloat16" or out.startswith("float") or out == "float":
-            out = f"float{precision}"
-        elif out.startswith("uint"):
-            out = f"uint{precision}"
-        elif out.startswith("int"):
-            out = f"int{precision}"
-    return _NARROW_64.get(out, out)
+    return dtypes_lib.result_type(*dtypes)
 
 
 # --------------------------------------------------------------------------------------------------------

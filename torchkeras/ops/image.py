@@ -30,6 +30,10 @@ def _export(name):
     return keras_export(f"keras.ops.image.{name}")
 
 
+def _is_int(x):
+    return not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
+
+
 def _check_images(images, what="images"):
     if images.dim() not in (3, 4):
         raise ValueError(
@@ -193,8 +197,8 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
         out = out.clamp(0, 255)
     out = restore(out)
     if out.dtype != out_dtype:
-        if not out_dtype.is_floating_point:
-            out = torch.round(out)
+        if not out_dtype.is_floating_point and out_dtype != torch.bool:
+            out = torch.round(out)  # bool: any non-zero value is True, as in Keras
         out = out.to(out_dtype)
     return out
 
@@ -508,17 +512,25 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     dilation = (dilation_rate, dilation_rate) if isinstance(dilation_rate, int) else tuple(dilation_rate)
     _check_images(images)
     x, restore = _batched(images, data_format, "channels_first")
+    return restore(_patches(x, (ph, pw), strides, dilation, padding))
+
+
+def _patches(x, size, strides, dilation, padding):
+    """Patches of a channels-first batch `(B, C, *spatial)`: `(B, prod(size) * C, *out)`, each patch in
+    `(*size, channel)` order. Strided views and one copy: exact for every dtype (no im2col kernel needed)."""
     if padding.lower() == "same":
-        x = F.pad(x, flat_pad(same_paddings(x.shape[2:], (ph, pw), strides, dilation)))
+        x = F.pad(x, flat_pad(same_paddings(x.shape[2:], size, strides, dilation)))
     elif padding.lower() != "valid":
         raise ValueError(f"The `padding` argument must be one of 'valid', 'same'. Received: padding={padding}")
-    batch, channels, height, width = x.shape
-    out_h = (height - (ph - 1) * dilation[0] - 1) // strides[0] + 1
-    out_w = (width - (pw - 1) * dilation[1] - 1) // strides[1] + 1
-    cols = F.unfold(x, kernel_size=(ph, pw), dilation=dilation, stride=strides)  # (B, C*ph*pw, L)
-    cols = cols.reshape(batch, channels, ph, pw, out_h, out_w).permute(0, 2, 3, 1, 4, 5)
-    cols = cols.reshape(batch, ph * pw * channels, out_h, out_w)
-    return restore(cols)
+    n = len(size)
+    for axis, (k, st, d) in enumerate(zip(size, strides, dilation)):
+        x = x.unfold(2 + axis, (k - 1) * d + 1, st)  # (B, C, *out, *window)
+    window = (builtins.slice(None),) * (2 + n) + tuple(builtins.slice(None, None, d) for d in dilation)
+    x = x[window]
+    # (B, C, *out, *size) -> (B, *size, C, *out)
+    order = (0,) + tuple(range(2 + n, 2 + 2 * n)) + (1,) + tuple(range(2, 2 + n))
+    x = x.permute(order)
+    return x.reshape((x.shape[0], -1) + tuple(x.shape[2 + n:]))
 
 
 @_export("gaussian_blur")
@@ -552,7 +564,9 @@ def sobel_edges(images, data_format=None):
     if images.dim() != 4:
         raise ValueError(f"Invalid images rank: expected rank 4 (batch of images). Received: images.shape={tuple(images.shape)}")
     x, _ = _batched(images, data_format, "channels_first")
-    dtype = x.dtype if x.is_floating_point() else to_torch_dtype(result_type(x.dtype, float))
+    # Integers: exact in float64 (then back to their dtype); bool: floatx.
+    dtype = x.dtype if x.is_floating_point() else (
+        torch.float64 if _is_int(x) else to_torch_dtype(result_type(x.dtype, float)))
     x = x.to(dtype)
     ky = torch.tensor([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]], dtype=dtype, device=x.device)
     kx = ky.t()
@@ -560,6 +574,8 @@ def sobel_edges(images, data_format=None):
     gy = F.conv2d(x, ky.expand(channels, 1, 3, 3), padding=1, groups=channels)
     gx = F.conv2d(x, kx.expand(channels, 1, 3, 3), padding=1, groups=channels)
     out = torch.stack([gy, gx], dim=-1)  # (B, C, H, W, 2)
+    if _is_int(images):
+        out = out.to(images.dtype)  # integer images keep their dtype, as in Keras
     if config.standardize_data_format(data_format) == "channels_last":
         return out.permute(0, 2, 3, 1, 4)
     return out
@@ -580,18 +596,15 @@ def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="va
         raise ValueError(f"Invalid `strides` argument. Got: {strides}")
     if volumes.dim() not in (4, 5):
         raise ValueError(f"Invalid volumes rank: expected rank 4 or 5. Received: volumes.shape={tuple(volumes.shape)}")
-    channels_last = config.standardize_data_format(data_format) == "channels_last"
-    channels = volumes.shape[-1] if channels_last else volumes.shape[-4]
-    out_dim = math.prod(size) * channels
-    # An identity kernel turns each patch into the output channels (in Keras's order).
-    kernel = torch.eye(out_dim, dtype=volumes.dtype if volumes.is_floating_point() else torch.float32,
-                       device=volumes.device).reshape(tuple(size) + (channels, out_dim))
-    from torchkeras.ops.nn import conv
-
+    dilation = (dilation_rate,) * 3 if isinstance(dilation_rate, int) else tuple(dilation_rate)
     squeeze = volumes.dim() == 4
     x = volumes.unsqueeze(0) if squeeze else volumes
-    out = conv(x.to(kernel.dtype), kernel, strides=strides, padding=padding, data_format=data_format,
-               dilation_rate=dilation_rate).to(volumes.dtype)
+    channels_last = config.standardize_data_format(data_format) == "channels_last"
+    if channels_last:
+        x = x.permute(0, 4, 1, 2, 3)
+    out = _patches(x, tuple(int(k) for k in size), strides, dilation, padding)
+    if channels_last:
+        out = out.permute(0, 2, 3, 4, 1)
     return out.squeeze(0) if squeeze else out
 
 
@@ -636,7 +649,7 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
     per_image = ssim_map.reshape(batch, channels, -1).mean(dim=-1).mean(dim=-1)
     if image1.dim() == 3:
         per_image = per_image.squeeze(0)
-    return per_image.to(out_dtype) if out_dtype.is_floating_point else per_image
+    return per_image.to(out_dtype)  # in the images' dtype, as Keras returns it
 
 
 @_export("elastic_transform")

@@ -4,6 +4,7 @@ import torch
 from torchkeras.api_export import keras_export
 from torchkeras.backend import config
 from torchkeras.ops.arguments import as_float as _float
+from torchkeras.ops.arguments import low_precision_in_float32
 from torchkeras.ops.core import _as_tensor
 from torchkeras.ops.core import result_type
 from torchkeras.ops.core import tensors
@@ -45,6 +46,7 @@ def _square_system(a, b):
 
 @_export("cholesky")
 @keras_op("Cholesky", module=_LINALG)
+@low_precision_in_float32
 def cholesky(x, upper=False):
     """Cholesky factor of a symmetric positive-definite matrix (lower, or upper if `upper`)."""
     x = _square(x)
@@ -59,6 +61,7 @@ def cholesky(x, upper=False):
 
 @_export("cholesky_inverse")
 @keras_op("CholeskyInverse", module=_LINALG)
+@low_precision_in_float32
 def cholesky_inverse(x, upper=False):
     """Inverse of `A` given its Cholesky factor `x` (`A = x x^T`, or `x^T x` if `upper`)."""
     x = _square(x)
@@ -67,6 +70,7 @@ def cholesky_inverse(x, upper=False):
 
 @_export("det")
 @keras_op("Det", module=_LINALG)
+@low_precision_in_float32
 def det(x):
     """Determinant of (batches of) square matrices."""
     return torch.linalg.det(_square(x))
@@ -74,6 +78,7 @@ def det(x):
 
 @_export("eig")
 @keras_op("Eig", module=_LINALG)
+@low_precision_in_float32
 def eig(x):
     """Eigenvalues and eigenvectors of a general square matrix (complex)."""
     return torch.linalg.eig(_square(x))
@@ -81,6 +86,7 @@ def eig(x):
 
 @_export("eigh")
 @keras_op("Eigh", module=_LINALG)
+@low_precision_in_float32
 def eigh(x):
     """Eigenvalues (ascending) and eigenvectors of a symmetric/Hermitian matrix."""
     return torch.linalg.eigh(_square(x))
@@ -88,6 +94,7 @@ def eigh(x):
 
 @_export("inv")
 @keras_op("Inv", module=_LINALG)
+@low_precision_in_float32
 def inv(x):
     """Inverse of (batches of) square matrices."""
     return torch.linalg.inv(_square(x))
@@ -95,6 +102,7 @@ def inv(x):
 
 @_export("lu_factor")
 @keras_op("LuFactor", module=_LINALG)
+@low_precision_in_float32
 def lu_factor(x):
     """LU factorization with partial pivoting: `(lu, pivots)`, pivots 0-based."""
     x = _float(x)
@@ -125,6 +133,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 @_export("qr")
 @keras_op("Qr", module=_LINALG)
+@low_precision_in_float32
 def qr(x, mode="reduced"):
     """QR decomposition: `(q, r)`; `mode` is `'reduced'` or `'complete'`."""
     if mode not in ("reduced", "complete"):
@@ -138,6 +147,7 @@ def qr(x, mode="reduced"):
 
 @_export("solve")
 @keras_op("Solve", module=_LINALG)
+@low_precision_in_float32
 def solve(a, b):
     """Solve `a @ x = b` for `x` (`b` a vector or a matrix of right-hand sides)."""
     a, b = _square_system(a, b)
@@ -148,6 +158,7 @@ def solve(a, b):
 
 @_export("solve_triangular")
 @keras_op("SolveTriangular", module=_LINALG)
+@low_precision_in_float32
 def solve_triangular(a, b, lower=False):
     """Solve `a @ x = b` for triangular `a` (upper unless `lower`)."""
     a, b = _square_system(a, b)
@@ -159,6 +170,7 @@ def solve_triangular(a, b, lower=False):
 
 @_export("svd")
 @keras_op("SVD", module=_LINALG)
+@low_precision_in_float32
 def svd(x, full_matrices=True, compute_uv=True):
     """Singular value decomposition `(u, s, vh)`, or just `s` if not `compute_uv`."""
     x = _float(x)
@@ -170,6 +182,7 @@ def svd(x, full_matrices=True, compute_uv=True):
 
 @_export("lstsq")
 @keras_op("Lstsq", module=_LINALG)
+@low_precision_in_float32
 def lstsq(a, b, rcond=None):
     """Least-squares solution of `a @ x = b`."""
     a, b = tensors(a, b)
@@ -188,6 +201,7 @@ def lstsq(a, b, rcond=None):
 
 @_export("matrix_rank")
 @keras_op("MatrixRank", module=_LINALG)
+@low_precision_in_float32
 def matrix_rank(x, tol=None):
     """Rank of a matrix: singular values above `tol` (default: max(m, n) * eps * largest)."""
     x = _float(x)
@@ -196,6 +210,7 @@ def matrix_rank(x, tol=None):
 
 @_export("pinv")
 @keras_op("Pinv", module=_LINALG)
+@low_precision_in_float32
 def pinv(x, rcond=None):
     """Moore-Penrose pseudo-inverse (singular values below `rcond` times the largest are dropped)."""
     x = _float(x)

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from torchkeras.api_export import keras_export
 from torchkeras.ops.arguments import as_float as _float
 from torchkeras.ops.arguments import as_tensor as _t
+from torchkeras.ops.arguments import low_precision_in_float32
 from torchkeras.ops.core import _as_tensor
 from torchkeras.ops.core import tensors
 from torchkeras.ops.operation import keras_op
@@ -75,8 +76,8 @@ def segment_prod(data, segment_ids, num_segments=None, sorted=False):
 def top_k(x, k, sorted=True):
     """The `k` largest values along the last axis and their indices: `(values, indices)`."""
     x = _t(x)
-    values, indices = torch.topk(x, int(k), dim=-1, largest=True, sorted=sorted)
-    return values, indices.to(torch.int32)
+    # Indices are torch's int64, as Keras's torch backend returns them.
+    return tuple(torch.topk(x, int(k), dim=-1, largest=True, sorted=sorted))
 
 
 @_export("in_top_k")
@@ -153,6 +154,7 @@ def erfinv(x):
 
 @_export("logdet")
 @keras_op("Logdet", module=_MATH)
+@low_precision_in_float32
 def logdet(x):
     """`log(det(x))` of (batches of) square matrices."""
     return torch.logdet(_float(x))
@@ -181,11 +183,14 @@ def _complex(x):
 @_export("view_as_complex")
 @keras_op("ViewAsComplex", module=_MATH)
 def view_as_complex(x):
-    """A real tensor `(..., 2)` viewed as complex numbers `(...)`."""
-    x = _float(x)
-    if x.shape[-1] != 2:
-        raise ValueError(f"Last dimension of input must be size 2 (real and imaginary). Received: {tuple(x.shape)}")
-    return torch.view_as_complex(x.contiguous())
+    """A real tensor `(..., 2)` as complex64 numbers `(...)` (whatever the input dtype, as in Keras)."""
+    x = _t(x)
+    if x.dim() < 1 or x.shape[-1] != 2:
+        raise ValueError(
+            f"Last dimension of input must be size 2 (real and imaginary). Received shape: {tuple(x.shape)}")
+    if x.dtype == torch.float32:
+        return torch.view_as_complex(x.contiguous())
+    return torch.complex(x[..., 0].to(torch.float32), x[..., 1].to(torch.float32))
 
 
 @_export("view_as_real")
@@ -200,6 +205,7 @@ def view_as_real(x):
 
 @_export("fft")
 @keras_op("FFT", module=_MATH)
+@low_precision_in_float32
 def fft(x):
     """FFT over the last axis of the complex `(real, imag)` input."""
     out = torch.fft.fft(_complex(x))
@@ -208,6 +214,7 @@ def fft(x):
 
 @_export("fft2")
 @keras_op("FFT2", module=_MATH)
+@low_precision_in_float32
 def fft2(x):
     """2-D FFT over the last two axes of the complex `(real, imag)` input."""
     out = torch.fft.fft2(_complex(x))
@@ -216,6 +223,7 @@ def fft2(x):
 
 @_export("ifft2")
 @keras_op("IFFT2", module=_MATH)
+@low_precision_in_float32
 def ifft2(x):
     """Inverse 2-D FFT over the last two axes of the complex `(real, imag)` input."""
     out = torch.fft.ifft2(_complex(x))
@@ -224,6 +232,7 @@ def ifft2(x):
 
 @_export("rfft")
 @keras_op("RFFT", module=_MATH)
+@low_precision_in_float32
 def rfft(x, fft_length=None):
     """FFT of a real signal over its last axis: `(real, imag)` of the `fft_length // 2 + 1` bins."""
     out = torch.fft.rfft(_float(x), n=fft_length, dim=-1, norm="backward")
@@ -232,6 +241,7 @@ def rfft(x, fft_length=None):
 
 @_export("irfft")
 @keras_op("IRFFT", module=_MATH)
+@low_precision_in_float32
 def irfft(x, fft_length=None):
     """Inverse of `rfft`: a real signal of length `fft_length` from `(real, imag)` bins."""
     return torch.fft.irfft(_complex(x), n=fft_length, dim=-1, norm="backward")
@@ -294,6 +304,7 @@ def _overlap_add(frames, stride):
 
 @_export("istft")
 @keras_op("ISTFT", module=_MATH)
+@low_precision_in_float32
 def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann", center=True):
     """Inverse STFT from `(real, imag)` of shape `(..., frames, bins)` back to a real signal."""
     spec = _complex(x)

@@ -32,6 +32,10 @@ from torchkeras.ops.operation import keras_op
 _NN = "keras.src.ops.nn"
 
 
+def _is_int(x):
+    return not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
+
+
 def _export(name):
     return keras_export(f"keras.ops.{name}", f"keras.ops.nn.{name}")
 
@@ -49,7 +53,10 @@ def relu(x):
 @_export("relu6")
 @keras_op("Relu6", module=_NN)
 def relu6(x):
-    """`min(max(x, 0), 6)`."""
+    """`min(max(x, 0), 6)`. Integer inputs keep their dtype, as in Keras."""
+    x = _t(x)
+    if _is_int(x):
+        return torch.clamp(x, 0, 6)
     return F.relu6(_float(x))
 
 
@@ -205,7 +212,10 @@ def tanh_shrink(x):
 @_export("hard_tanh")
 @keras_op("HardTanh", module=_NN)
 def hard_tanh(x):
-    """`x` clipped to [-1, 1]."""
+    """`x` clipped to [-1, 1]. Integer inputs keep their dtype, as in Keras."""
+    x = _t(x)
+    if _is_int(x):
+        return torch.clamp(x, 0 if x.dtype == torch.uint8 else -1, 1)
     return F.hardtanh(_float(x), min_val=-1.0, max_val=1.0)
 
 
@@ -219,7 +229,10 @@ def hard_shrink(x, threshold=0.5):
 @_export("threshold")
 @keras_op("Threshold", module=_NN)
 def threshold(x, threshold, default_value):
-    """`x` where `x > threshold`, else `default_value`."""
+    """`x` where `x > threshold`, else `default_value`. Integer inputs keep their dtype, as in Keras."""
+    x = _t(x)
+    if _is_int(x):
+        return torch.where(x > threshold, x, torch.tensor(default_value, device=x.device).to(x.dtype))
     return F.threshold(_float(x), threshold, default_value)
 
 
@@ -369,7 +382,7 @@ def _pool(inputs, pool_size, strides, padding, data_format, kind):
     else:
         out = _AVG_POOL[nd](compute, kernel_size=pool_size, stride=strides, padding=symmetric,
                             count_include_pad=False)
-    out = out.to(x.dtype) if out.dtype != x.dtype else out
+    out = out.to(x.dtype) if out.dtype != x.dtype else out  # integer averages truncate, as torch's int64 pools
     return to_channels_last(out) if channels_last else out
 
 
@@ -399,7 +412,10 @@ def _adaptive_pool(inputs, output_size, data_format, kind):
         fn = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}[nd]
     else:
         fn = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}[nd]
-    out = fn(x, size)
+    # torch pools only floats: other dtypes are pooled in float64 and given back in their dtype.
+    out = fn(x if x.is_floating_point() else x.to(torch.float64), size)
+    out = out[0] if isinstance(out, tuple) else out
+    out = out.to(x.dtype) if out.dtype != x.dtype else out  # integer averages truncate, as in `average_pool`
     return to_channels_last(out) if channels_last else out
 
 
@@ -495,7 +511,10 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
         )
     # Keras (*spatial, out, in) -> torch (in, out, *spatial).
     x, weight = _common_dtype(x, kernel.permute(nd + 1, nd, *range(nd)))
-    out = CONV_TRANSPOSE[nd](x, weight, stride=strides, dilation=dilation)
+    result = x.dtype
+    if not x.is_floating_point():  # torch has no integer transposed convolution: exact in float64
+        x, weight = x.to(torch.float64), weight.to(torch.float64)
+    out = CONV_TRANSPOSE[nd](x, weight, stride=strides, dilation=dilation).to(result)
     crops = [
         transpose_crops(weight.shape[2 + i], strides[i], dilation[i], padding, out_pad[i]) for i in range(nd)
     ]
@@ -562,9 +581,11 @@ def binary_crossentropy(target, output, from_logits=False):
     """Elementwise binary crossentropy; probabilities are clipped to `[epsilon, 1 - epsilon]`."""
     target, output = _same_shape_pair(target, output)
     output = _float(output)
-    target = target.to(output.dtype)
     if from_logits:
-        return F.binary_cross_entropy_with_logits(output, target, reduction="none")
+        loss = F.binary_cross_entropy_with_logits(output, target.to(output.dtype), reduction="none")
+        # In the target's float dtype, as Keras on torch returns it.
+        return loss.to(target.dtype) if target.is_floating_point() else loss
+    target = target.to(output.dtype)
     eps = config.epsilon()
     p = torch.clamp(output, eps, 1.0 - eps)
     return -(target * torch.log(p) + (1.0 - target) * torch.log1p(-p))
@@ -663,6 +684,9 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     """`(x - mean) / sqrt(variance + epsilon) * scale + offset`, the statistics laid along `axis`."""
     x = _t(x)
     mean, variance = tensor_like(mean, x), tensor_like(variance, x)
+    if not x.is_floating_point():  # integer statistics would wrap around: computed in floatx
+        x = _float(x)
+        mean, variance = mean.to(x.dtype), variance.to(x.dtype)
     axis = axis % x.dim()
     mean = _along(mean, axis, x.dim())
     inv = torch.rsqrt(_along(variance, axis, x.dim()) + epsilon)
@@ -773,7 +797,9 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     eps = config.epsilon() if epsilon is None else epsilon
     if order == 2:
         inv = torch.rsqrt(torch.sum(x * x, dim=axis, keepdim=True))
-        return x * torch.clamp(inv, max=1.0 / eps)
+        # 1 / epsilon overflows float16 to inf, as in Keras: the bound then never applies.
+        bound = torch.full((), 1.0 / eps, dtype=torch.float64, device=x.device).to(inv.dtype)
+        return x * torch.minimum(inv, bound)
     norm = torch.linalg.vector_norm(x, ord=order, dim=axis, keepdim=True)
     return x / torch.clamp(norm, min=eps)
 
@@ -974,6 +1000,7 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     Decoded labels are padded with -1. `strategy` is `'greedy'` or `'beam_search'`.
     """
     inputs = _t(inputs)
+    inputs = inputs.to(to_torch_dtype(result_type(inputs.dtype, "float32")))  # scores in float32, as Keras
     lengths = tensor_like(sequence_lengths, inputs).to(torch.int32)
     if strategy == "greedy":
         return _ctc_greedy(inputs, lengths, merge_repeated, mask_index)
@@ -990,22 +1017,34 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
 def polar(abs_, angle):
     """The complex number with magnitude `abs_` and phase `angle`."""
     abs_, angle = tensors(abs_, angle)
-    return torch.polar(_float(abs_), _float(angle))
+    abs_, angle = _float(abs_), _float(angle)
+    if abs_.dtype == torch.float16 or angle.dtype == torch.float16:
+        # torch has no polar kernel for float16: complex32 from the parts, as Keras's torch backend does.
+        return torch.complex(abs_ * torch.cos(angle), abs_ * torch.sin(angle))
+    return torch.polar(abs_, angle)
 
 
 @_export("unfold")
 @keras_op("Unfold", module=_NN)
 def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
     """Extract sliding local blocks of an NCHW `x`: `(N, C * kh * kw, L)`."""
-    return F.unfold(_t(x), kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
+    x = _t(x)
+    if x.is_floating_point():
+        return F.unfold(x, kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
+    # torch has no im2col kernel for other dtypes: exact in float64, given back in their dtype.
+    return F.unfold(x.to(torch.float64), kernel_size=kernel_size, dilation=dilation, padding=padding,
+                    stride=stride).to(x.dtype)
 
 
 @_export("fold")
 @keras_op("Fold", module=_NN)
 def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Sum sliding local blocks `(N, C * kh * kw, L)` back into an NCHW tensor of `output_size`."""
-    return F.fold(_t(x), output_size=output_size, kernel_size=kernel_size, dilation=dilation, padding=padding,
-                  stride=stride)
+    x = _t(x)
+    compute = x if x.is_floating_point() else x.to(torch.float64)  # no col2im kernel for other dtypes
+    out = F.fold(compute, output_size=output_size, kernel_size=kernel_size, dilation=dilation, padding=padding,
+                 stride=stride)
+    return out.to(x.dtype) if out.dtype != x.dtype else out
 
 
 @_export("depth_to_space")

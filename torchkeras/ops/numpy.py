@@ -2026,9 +2026,9 @@ def angle(x):
 # --------------------------------------------------------------------------------------------------------
 # Products
 # --------------------------------------------------------------------------------------------------------
-def _product_dtypes(x1, x2, int_compute_float):
+def _product_dtypes(x1, x2, int_compute_float, int8_to_int32=True):
     """(result dtype, compute dtype) of a matrix product, with Keras's rules."""
-    if x1.dtype == torch.int8 and x2.dtype == torch.int8:
+    if int8_to_int32 and x1.dtype == torch.int8 and x2.dtype == torch.int8:
         result = "int32"
     else:
         result = result_type(x1.dtype, x2.dtype)
@@ -2053,9 +2053,13 @@ def _fast_float_pair(x1, x2):
 @_export("matmul")
 @keras_op("Matmul")
 def matmul(x1, x2):
-    """Matrix product (batched over leading axes, like `numpy.matmul`)."""
+    """Matrix product (batched over leading axes, like `numpy.matmul`).
+
+    The result dtype is Keras's `result_type` of the inputs (so float64 gives float32, as Keras on torch),
+    except int8 x int8, which gives int32.
+    """
     x1, x2 = tensors(x1, x2)
-    if _fast_float_pair(x1, x2):
+    if _fast_float_pair(x1, x2) and x1.dtype != torch.float64:
         return torch.matmul(x1, x2)
     result, compute = _product_dtypes(x1, x2, int_compute_float=False)
     return _cast(torch.matmul(_cast(x1, compute), _cast(x2, compute)), result)
@@ -2066,11 +2070,11 @@ def matmul(x1, x2):
 def dot(x1, x2):
     """Dot product: scalar times tensor, inner product of vectors, or matrix product."""
     x1, x2 = tensors(x1, x2)
-    if _fast_float_pair(x1, x2):
+    if _fast_float_pair(x1, x2) and x1.dtype != torch.float64:
         if x1.dim() == 0 or x2.dim() == 0:
             return x1 * x2
         return torch.matmul(x1, x2)
-    result, compute = _product_dtypes(x1, x2, int_compute_float=True)
+    result, compute = _product_dtypes(x1, x2, int_compute_float=True, int8_to_int32=False)
     a, b = _cast(x1, compute), _cast(x2, compute)
     out = a * b if a.dim() == 0 or b.dim() == 0 else torch.matmul(a, b)
     return _cast(out, result)
@@ -2081,7 +2085,7 @@ def dot(x1, x2):
 def tensordot(x1, x2, axes=2):
     """Sum of products over the given axes (an int: the last `axes` of `x1` and first of `x2`)."""
     x1, x2 = tensors(x1, x2)
-    result, compute = _product_dtypes(x1, x2, int_compute_float=True)
+    result, compute = _product_dtypes(x1, x2, int_compute_float=True, int8_to_int32=False)
     if isinstance(axes, (list, tuple)):
         first, second = axes
         first = (first,) if isinstance(first, int) else tuple(first)
@@ -2109,7 +2113,7 @@ def einsum(subscripts, *operands, **kwargs):
 def inner(x1, x2):
     """Inner product over the last axes (scalar times tensor for 0-D inputs)."""
     x1, x2 = tensors(x1, x2)
-    result, compute = _product_dtypes(x1, x2, int_compute_float=True)
+    result, compute = _product_dtypes(x1, x2, int_compute_float=True, int8_to_int32=False)
     return _cast(torch.inner(_cast(x1, compute), _cast(x2, compute)), result)
 
 
@@ -2118,7 +2122,7 @@ def inner(x1, x2):
 def vdot(x1, x2):
     """Dot product of the flattened inputs (the first one conjugated)."""
     x1, x2 = tensors(x1, x2)
-    result, compute = _product_dtypes(x1, x2, int_compute_float=True)
+    result, compute = _product_dtypes(x1, x2, int_compute_float=True, int8_to_int32=False)
     a, b = _cast(x1, compute).reshape(-1), _cast(x2, compute).reshape(-1)
     return _cast(torch.vdot(a, b), result)
 

@@ -19,7 +19,12 @@ class Operation:
 
     def __call__(self, *args, **kwargs):
         if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
-            return self.symbolic_call(*args, **kwargs)
+            try:
+                return self.symbolic_call(*args, **kwargs)
+            except Exception as e:  # noqa: BLE001 - re-raised with the op's name and arguments, as Keras does
+                from torchkeras.backend import symbolic
+
+                raise symbolic.call_error(self, e, args, kwargs) from None
         return self.call(*args, **kwargs)
 
     def symbolic_call(self, *args, **kwargs):
@@ -32,7 +37,10 @@ class Operation:
     def compute_output_spec(self, *args, **kwargs):
         from torchkeras.backend import symbolic
 
-        return symbolic.compute_output_spec(self.call, *args, **kwargs)
+        try:
+            return symbolic.compute_output_spec(self.call, *args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - re-raised as Keras reports it
+            raise symbolic.inference_error(self, e) from None
 
     def call(self, *args, **kwargs):
         raise NotImplementedError
@@ -87,12 +95,52 @@ def keras_op(class_name, module="keras.src.ops.numpy"):
         def wrapper(*args, **kwargs):
             if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
                 return cls(name=naming.auto_name(naming.to_snake_case(class_name)))(*args, **kwargs)
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            except (NotImplementedError, RuntimeError, TypeError) as e:
+                clearer = dtype_error(fn.__name__, e, args, kwargs)
+                if clearer is None:
+                    raise
+                raise clearer from e
 
         wrapper.op_class = cls
         return wrapper
 
     return decorator
+
+
+# What torch says when it has no kernel for a dtype.
+_NO_KERNEL = ("not implemented for '", "does not support bool", "Boolean inputs not supported",
+              "bool tensor is not supported", "two bool tensors is not supported",
+              "Low precision dtypes not supported", "Unsupported dtype", "doesn't support tensors of type",
+              "Expected both inputs to be Half, Float or Double", "expected scalar type",
+              "only supported for half, float and double", "to be integer dtype")
+
+
+def dtype_error(name, error, args, kwargs):
+    """A clearer error for torch lacking a kernel for the inputs' dtypes (None for any other error)."""
+    import torch
+
+    from torchkeras.backend import dtypes
+
+    message = str(error)
+    if not any(pattern in message for pattern in _NO_KERNEL):
+        return None
+    found = []
+    for x in tree.flatten((args, kwargs)):
+        if isinstance(x, torch.Tensor):
+            dtype = dtypes.standardize_dtype(x.dtype)
+            if dtype not in found:
+                found.append(dtype)
+    device = next((x.device.type for x in tree.flatten((args, kwargs)) if isinstance(x, torch.Tensor)), "cpu")
+    received = ", ".join(found) or "these"
+    text = (f"`keras.ops.{name}` does not support inputs of dtype {received} on {device}: torch has no kernel for "
+            f"them ({message.splitlines()[0]}). Cast the inputs to a supported dtype first, for example "
+            f"`keras.ops.cast(x, \"float32\")`.")
+    try:
+        return type(error)(text)
+    except Exception:  # noqa: BLE001 - an exception class without a one-message constructor
+        return RuntimeError(text)
 
 
 def get_op_class(class_name):

@@ -13,13 +13,17 @@ from torchkeras.optimizers.base_optimizer import Optimizer
 from torchkeras.optimizers.ftrl import Ftrl
 from torchkeras.optimizers.lamb import Lamb
 from torchkeras.optimizers.lion import Lion
+from torchkeras.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from torchkeras.optimizers.muon import Muon
 from torchkeras.optimizers.nadam import Nadam
 from torchkeras.optimizers.rmsprop import RMSprop
+from torchkeras.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from torchkeras.optimizers.sgd import SGD
 from torchkeras.optimizers.torch_optimizer import TorchOptimizer
 
 ALL_OBJECTS = (Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Adafactor, Nadam, Ftrl, Lion,
                Lamb)
+ALL_OBJECTS += (Muon, MultiOptimizer, OptimizerMap, ScheduleFreeAdamW)
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 
 

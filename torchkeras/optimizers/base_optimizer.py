@@ -86,12 +86,17 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
             learning_rate = kwargs.pop("lr")
             if isinstance(learning_rate, int) and not isinstance(learning_rate, bool):
                 learning_rate = float(learning_rate)
-        if kwargs.pop("decay", None) is not None:
-            warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=3)
+        decay = kwargs.pop("decay", None)  # Keras 2: lr / (1 + decay * iterations); see `_update`
+        if decay:
+            from torchkeras.utils.keras2_paths import warn_once
+
+            warn_once("decay=", "learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, 1, decay)",
+                      stacklevel=4, what="Keras 2's time-based learning-rate decay argument of the optimizers")
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
 
         self.name = name if name is not None else naming.auto_name(naming.to_snake_case(type(self).__name__))
+        self.decay = float(decay) if decay else 0.0
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
         self.global_clipnorm = global_clipnorm
@@ -129,7 +134,6 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         self._trainable_ids = []
         self._full_plan = None
         self._plans = {}
-        self._fast_params = None
         self._has_overwrite = False
         self._ema_lists = None
         self._init_torch_hooks()
@@ -142,6 +146,17 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         self._iter_count = 0
         self._iter_version = iterations._version
         self._set_learning_rate(learning_rate, validate=True)
+
+    # Keras 2's optimizers took `epsilon=None` to mean `K.epsilon()`.
+    @property
+    def epsilon(self):
+        if "_epsilon" not in self.__dict__:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'epsilon'")
+        return self.__dict__["_epsilon"]
+
+    @epsilon.setter
+    def epsilon(self, value):
+        self.__dict__["_epsilon"] = backend_config.epsilon() if value is None else value
 
     # --- iterations ----------------------------------------------------------------------------------
     @property
@@ -259,7 +274,6 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         self._init_torch_optimizer(variables)
         self._full_plan = None
         self._plans = {}
-        self._fast_params = None
         self.built = True
 
     def _ensure_plan(self):
@@ -344,31 +358,32 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
             else:
                 self._set_iteration(self._current_iteration() + 1)
 
-    def _apply_fast(self, params):
-        """Update `params` (the list the optimizer is built with) from their `.grad`.
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables):
+        """`apply(grads)` on the given values of the optimizer's variables and of the trainable variables it
+        was built with; returns `(trainable_variables, optimizer_variables)`, the new values (the variables
+        themselves are unchanged)."""
+        from torchkeras.backend.stateless_scope import StatelessScope
 
-        The trainer's per-step entry point: no argument conversion, no checks beyond the first call.
-        Variables without a gradient fall back to `apply` (which skips them with Keras's warning).
-        """
-        if torch.compiler.is_compiling():
-            return run_eagerly(self._apply_fast, params)
-        if params is not self._fast_params:
-            params_list = list(params)
-            if not self.built:
-                with naming.name_scope(self.name, caller=self):
-                    self.build(params_list)
-            if self._indices_of(params_list) is not None:
-                return self.apply([p.grad for p in params_list], params_list)
-            self._fast_params = params if isinstance(params, (list, tuple)) else None
-        variables = self._trainable_variables
-        grads = [p.grad for p in variables]
-        for g in grads:
-            if g is None:
-                return self.apply(grads, variables)
-        if not grads:
-            return
-        with torch.no_grad():
-            self._apply_core(grads, None)
+        if not self.built:
+            raise ValueError("To call `stateless_apply`, the optimizer must be built: call `build(variables)`.")
+        own_trainable, own_variables = list(self._trainable_variables), list(self.variables)
+        if len(optimizer_variables) != len(own_variables):
+            raise ValueError(
+                f"Argument `optimizer_variables` must be a list of tensors corresponding 1:1 to "
+                f"{type(self).__name__}().variables. Received list with length {len(optimizer_variables)}, but "
+                f"expected {len(own_variables)} variables."
+            )
+        if len(trainable_variables) != len(own_trainable):
+            raise ValueError(
+                "Argument `trainable_variables` must be a list of tensors corresponding 1:1 to the variables "
+                f"the optimizer was built with. Received list with length {len(trainable_variables)}, but "
+                f"expected {len(own_trainable)} variables."
+            )
+        mapping = list(zip(own_variables, optimizer_variables)) + list(zip(own_trainable, trainable_variables))
+        with StatelessScope(state_mapping=mapping) as scope:
+            self.apply(grads, own_trainable)
+        return ([scope.get_current_value(v) for v in own_trainable],
+                [scope.get_current_value(v) for v in own_variables])
 
     def minimize(self, loss, var_list, tape=None):
         """Keras 2 API: compute the gradients of `loss` with respect to `var_list` and apply them.
@@ -486,6 +501,8 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
     def _update(self, plan, grads, raw_iteration, local_step):
         """Clip, decay and run the update rule for one (accumulated) step."""
         lr = self._host_learning_rate(raw_iteration)
+        if self.decay:  # Keras 2's `decay`: the learning rate over the number of updates done so far
+            lr = lr / (1.0 + self.decay * (local_step - 1))
         grads = self._clip_gradients(grads)
         if self.weight_decay is not None and self.weight_decay != 0:
             factor = 1.0 - self.weight_decay * lr
@@ -498,7 +515,8 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         """Run the update rule: the fused `_update_group` per device/dtype group, or a custom `update_step`
         per variable."""
         if type(self).update_step is not Optimizer.update_step:
-            learning_rate = self._learning_rate if self._lr_kind == LR_VARIABLE else torch.tensor(lr)
+            keep_variable = self._lr_kind == LR_VARIABLE and not self.decay
+            learning_rate = self._learning_rate if keep_variable else torch.tensor(lr)
             for g, v in zip(grads, plan.variables):
                 self.update_step(g, v, learning_rate)
             return
@@ -678,6 +696,7 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
             "ema_overwrite_frequency": self.ema_overwrite_frequency,
             "loss_scale_factor": self.loss_scale_factor,
             "gradient_accumulation_steps": self.gradient_accumulation_steps,
+            **({"decay": self.decay} if self.decay else {}),
         }
 
     @classmethod

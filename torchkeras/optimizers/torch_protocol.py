@@ -233,7 +233,6 @@ class TorchOptimizerProtocol(torch.optim.Optimizer):
             self._exclude_from_weight_decay = set(self._var_key(v) for v in excluded)
         self._full_plan = None
         self._plans = {}
-        self._fast_params = None
 
     def __repr__(self):
         if not self.built:

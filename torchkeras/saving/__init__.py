@@ -4,6 +4,7 @@
 `load_weights` handle `.weights.h5` (Keras 3) and `.h5` (Keras 2) weights. Custom classes are found through
 `custom_objects=`, `custom_object_scope` or `@register_keras_serializable()`.
 """
+from torchkeras.saving.file_editor import KerasFileEditor
 from torchkeras.saving.saving_api import load_model
 from torchkeras.saving.saving_api import load_weights
 from torchkeras.saving.saving_api import save_model
@@ -18,6 +19,7 @@ from torchkeras.saving.serialization_lib import register_keras_serializable
 from torchkeras.saving.serialization_lib import serialize_keras_object
 
 __all__ = [
+    "KerasFileEditor",
     "CustomObjectScope",
     "custom_object_scope",
     "deserialize_keras_object",

@@ -164,6 +164,14 @@ def _file_layer_names(group):
     return names
 
 
+# --- keras2a: Keras 2's per-layer weight conversions on load (begin) ---
+def _keras2_layer_conversions(layer, arrays):
+    from torchkeras.layers.recurrent.cudnn import convert_legacy_rnn_weights
+
+    return convert_legacy_rnn_weights(layer, arrays)
+# --- keras2a (end) ---
+
+
 def _plan_by_order(group, model, skip_mismatch):
     layers = [layer for layer in model.layers if legacy_weights(layer)]
     saved = []
@@ -181,6 +189,7 @@ def _plan_by_order(group, model, skip_mismatch):
     assignments = _Assignments()
     for k, ((name, arrays), layer) in enumerate(zip(saved, layers)):
         variables = legacy_weights(layer)
+        arrays = _keras2_layer_conversions(layer, arrays)  # keras2a: cuDNN RNN weights, as Keras 2's loader
         if len(arrays) != len(variables):
             raise ValueError(
                 f"Weight count mismatch for layer #{k} (named {layer.name} in the current model, {name} in the "
@@ -203,6 +212,7 @@ def _plan_by_name(group, model, skip_mismatch):
         _, arrays = read_layer_group(group, name)
         for layer in targets:
             variables = legacy_weights(layer)
+            arrays = _keras2_layer_conversions(layer, arrays)  # keras2a: cuDNN RNN weights
             if len(arrays) != len(variables):
                 message = (f"Weight count mismatch for layer #{k} (named {layer.name}). Layer expects "
                            f"{len(variables)} weight(s). Received {len(arrays)} saved weight(s)")

@@ -95,10 +95,48 @@ def _match_outputs(spec, n_outputs, output_names, what):
     return [spec] * n_outputs
 
 
+def _flatten_structure(value, n_outputs, names, what):
+    """One entry per (flat) output: targets or sample weights given as a tensor, a list, or a dict keyed by
+    output name."""
+    import torch
+
+    if value is None:
+        return [None] * n_outputs
+    if isinstance(value, torch.Tensor) or not tree.is_nested(value):
+        return [value] * n_outputs if (n_outputs > 1 and what == "sample_weight") else [value]
+    if isinstance(value, dict):
+        if names and set(value) <= set(names):
+            return [value.get(name) for name in names]
+        return tree.flatten(value)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, torch.Tensor) or v is None for v in value):
+        flat = list(value)
+    else:
+        flat = tree.flatten(value)
+    if what == "sample_weight" and len(flat) < n_outputs:
+        flat = [flat[0]] * n_outputs
+    return flat
+
+
+def flatten_outputs(y_true, y_pred, sample_weight, output_names):
+    """`(y_true_flat, y_pred_flat, sample_weight_flat, names)`: one entry per output, in `tree.flatten(y_pred)`
+    order (dict outputs are keyed by name, in sorted order)."""
+    import torch
+
+    if isinstance(y_pred, torch.Tensor):
+        y_pred_flat = [y_pred]
+    else:
+        y_pred_flat = tree.flatten(y_pred)
+    names = sorted(y_pred) if isinstance(y_pred, dict) else output_names
+    n = len(y_pred_flat)
+    return (_flatten_structure(y_true, n, names, "y"), y_pred_flat,
+            _flatten_structure(sample_weight, n, names, "sample_weight"), names)
+
+
 class CompileLoss:
     """The compiled loss: `Σ loss_weight_k · loss_k(y_true_k, y_pred_k, sample_weight)`.
 
-    With several outputs it also tracks each output's unweighted loss in a `Mean` named `{output}_loss`.
+    Called like Keras's: `compile_loss(y_true, y_pred, sample_weight=None)` with the model's structures. With
+    several outputs it also tracks each output's unweighted loss in a `Mean` named `{output}_loss`.
     """
 
     def __init__(self, loss, loss_weights=None, output_names=None):
@@ -114,8 +152,13 @@ class CompileLoss:
         self.built = False
         self.metrics = []
         self._entries = []  # (output index, loss, weight, tracker or None)
+        self._single = None  # (loss, weight) when there is one output with one loss: the per-step fast path
 
-    def build(self, y_true_flat, y_pred_flat, output_names):
+    def build(self, y_true, y_pred, sample_weight=None):
+        y_true_flat, y_pred_flat, _, names = flatten_outputs(y_true, y_pred, sample_weight, self.output_names)
+        self._build_flat(y_true_flat, y_pred_flat, names)
+
+    def _build_flat(self, y_true_flat, y_pred_flat, output_names):
         from torchkeras import metrics as metrics_module
 
         n = len(y_pred_flat)
@@ -142,15 +185,32 @@ class CompileLoss:
                 e[3] = metrics_module.Mean(name=f"{name}_loss")
                 self.metrics.append(e[3])
         self._entries = entries
+        self._single = (entries[0][1], entries[0][2]) if n == 1 and len(entries) == 1 else None
         self.built = True
 
-    def __call__(self, y_true_flat, y_pred_flat, sw_flat, output_names=None):
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        import torch
+
+        single = self._single
+        if single is not None and isinstance(y_pred, torch.Tensor) and y_true is not None:
+            if isinstance(y_true, (list, tuple)) and len(y_true) == 1:
+                y_true = y_true[0]
+            if isinstance(sample_weight, (list, tuple)) and len(sample_weight) == 1:
+                sample_weight = sample_weight[0]
+            value = single[0](y_true, y_pred, sample_weight)
+            return value if single[1] is None else value * single[1]
+        if y_true is None:
+            raise ValueError(
+                "The model was compiled with a loss but the data has no targets `y`. Pass `y` to `fit()`/"
+                "`evaluate()` (or yield `(x, y)` batches), or compile without a loss and use `add_loss()`."
+            )
+        y_true_flat, y_pred_flat, sw_flat, names = flatten_outputs(y_true, y_pred, sample_weight, self.output_names)
         if not self.built:
-            self.build(y_true_flat, y_pred_flat, output_names or self.output_names)
+            self._build_flat(y_true_flat, y_pred_flat, names)
         total = None
         for i, loss_fn, weight, tracker in self._entries:
             y_p = y_pred_flat[i]
-            value = loss_fn(y_true_flat[i], y_p, sw_flat[i] if sw_flat is not None else None)
+            value = loss_fn(y_true_flat[i], y_p, sw_flat[i])
             if tracker is not None:
                 tracker.update_state(value.detach(), sample_weight=y_p.shape[0])
             if weight is not None:
@@ -159,8 +219,45 @@ class CompileLoss:
         return total
 
 
+class Keras2LossContainer:
+    """`model.compiled_loss` of Keras 2 code: `compiled_loss(y, y_pred, sample_weight=None,
+    regularization_losses=None)` returns the total loss and updates the model's `loss` metric, like tf.keras 2's
+    LossesContainer did."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
+        from torchkeras.trainers import trainer_utils
+
+        model = self._model
+        total = model._compile_loss(y_true, y_pred, sample_weight)
+        for loss in regularization_losses or ():
+            value = loss.sum() if loss.dim() else loss
+            total = value if total is None else total + value
+        model._loss_tracker.update_state(total.detach(), sample_weight=trainer_utils.batch_size_of(y_pred))
+        return total
+
+    @property
+    def metrics(self):
+        model = self._model
+        return [model._loss_tracker] + list(model._compile_loss.metrics)
+
+    def reset_state(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    @property
+    def built(self):
+        return self._model._compile_loss.built
+
+
 class CompileMetrics:
-    """The compiled metrics and weighted metrics, per output; `result()` gives Keras's log names."""
+    """The compiled metrics and weighted metrics, per output; `result()` gives Keras's log names.
+
+    Like Keras's, it is a metric: `update_state(y_true, y_pred, sample_weight=None)` with the model's
+    structures, `result()` (a dict), `reset_state()`, `metrics`, `variables`.
+    """
 
     def __init__(self, metrics, weighted_metrics, output_names=None):
         for arg, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
@@ -176,6 +273,8 @@ class CompileMetrics:
         self.built = False
         self._flat = []
         self._flat_weighted = []
+        self._named = []  # (log name, metric), computed once at build
+        self._single = None  # (metrics, weighted metrics) of a single output: the per-step fast path
 
     def _build_set(self, spec, y_true_flat, y_pred_flat, output_names):
         n = len(y_pred_flat)
@@ -194,9 +293,17 @@ class CompileMetrics:
                         output_names[i] if output_names else None))
         return out
 
-    def build(self, y_true_flat, y_pred_flat, output_names):
+    def build(self, y_true, y_pred, sample_weight=None):
+        y_true_flat, y_pred_flat, _, names = flatten_outputs(y_true, y_pred, sample_weight, self.output_names)
+        self._build_flat(y_true_flat, y_pred_flat, names)
+
+    def _build_flat(self, y_true_flat, y_pred_flat, output_names):
         self._flat = self._build_set(self._user_metrics, y_true_flat, y_pred_flat, output_names)
         self._flat_weighted = self._build_set(self._user_weighted, y_true_flat, y_pred_flat, output_names)
+        self._named = self._log_names()
+        if len(y_pred_flat) == 1:
+            self._single = (self._flat[0][0] if self._flat[0] else [],
+                            self._flat_weighted[0][0] if self._flat_weighted[0] else [])
         self.built = True
 
     @property
@@ -212,31 +319,30 @@ class CompileMetrics:
         return [v for m in self.metrics for v in m.variables]
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        """Keras's signature: structures of targets and predictions (one per output)."""
-        y_pred_flat = tree.flatten(y_pred)
-        names = self.output_names
-        if isinstance(y_true, dict) and names:
-            y_true_flat = [y_true.get(n) for n in names]
-        else:
-            y_true_flat = tree.flatten(y_true)
-        if sample_weight is not None:
-            sw_flat = tree.flatten(sample_weight)
-            if len(sw_flat) < len(y_pred_flat):
-                sw_flat = [sw_flat[0]] * len(y_pred_flat)
-        else:
-            sw_flat = None
-        self.update_flat(y_true_flat, y_pred_flat, sw_flat)
+        """Update every metric with this batch (structures of targets and predictions, one per output)."""
+        import torch
 
-    def update_flat(self, y_true_flat, y_pred_flat, sw_flat, output_names=None):
+        single = self._single
+        if single is not None and isinstance(y_pred, torch.Tensor):
+            if isinstance(y_true, (list, tuple)) and len(y_true) == 1:
+                y_true = y_true[0]
+            for m in single[0]:
+                m.update_state(y_true, y_pred)
+            if single[1]:
+                if isinstance(sample_weight, (list, tuple)) and len(sample_weight) == 1:
+                    sample_weight = sample_weight[0]
+                for m in single[1]:
+                    m.update_state(y_true, y_pred, sample_weight=sample_weight)
+            return
+        y_true_flat, y_pred_flat, sw_flat, names = flatten_outputs(y_true, y_pred, sample_weight, self.output_names)
         if not self.built:
-            self.build(y_true_flat, y_pred_flat, output_names or self.output_names)
+            self._build_flat(y_true_flat, y_pred_flat, names)
         for group, y_t, y_p in zip(self._flat, y_true_flat, y_pred_flat):
             if group:
                 for m in group[0]:
                     m.update_state(y_t, y_p)
         if self._user_weighted:
-            sws = sw_flat if sw_flat is not None else [None] * len(y_pred_flat)
-            for group, y_t, y_p, sw in zip(self._flat_weighted, y_true_flat, y_pred_flat, sws):
+            for group, y_t, y_p, sw in zip(self._flat_weighted, y_true_flat, y_pred_flat, sw_flat):
                 if group:
                     for m in group[0]:
                         m.update_state(y_t, y_p, sample_weight=sw)
@@ -245,8 +351,10 @@ class CompileMetrics:
         for m in self.metrics:
             m.reset_state()
 
-    def result(self):
-        results = {}
+    def _log_names(self):
+        """`[(log name, metric)]` with Keras's naming: `{output}_{metric}`, duplicates numbered, weighted
+        metrics that clash prefixed with `weighted_`."""
+        named = []
         counters = {}
         for group in self._flat:
             if not group:
@@ -259,7 +367,7 @@ class CompileMetrics:
                 else:
                     counters[name] += 1
                     name = f"{name}_{counters[name] - 1}"
-                results[name] = m.result()
+                named.append((name, m))
         for group in self._flat_weighted:
             if not group:
                 continue
@@ -272,5 +380,8 @@ class CompileMetrics:
                         counters[name] += 1
                         name = f"{name}_{counters[name] - 1}"
                 counters.setdefault(name, 1)
-                results[name] = m.result()
-        return results
+                named.append((name, m))
+        return named
+
+    def result(self):
+        return {name: m.result() for name, m in self._named}

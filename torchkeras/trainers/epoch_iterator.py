@@ -26,6 +26,20 @@ class EpochIterator:
             return self.steps_per_epoch
         return self.adapter.num_batches
 
+    def first_batch(self):
+        """The first batch of the data, without consuming it (None when the data can't be peeked)."""
+        from torchkeras.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
+
+        adapter = self.adapter
+        if isinstance(adapter, ArrayDataAdapter):
+            return adapter._pack([adapter._take(a, 0, min(adapter.batch_size, adapter.num_samples), None)
+                                  for a in adapter._flat])
+        if hasattr(adapter, "peek"):
+            from torchkeras.trainers.data_adapters.generator_data_adapter import batch_to_device
+
+            return batch_to_device(adapter.peek(), adapter.device)
+        return None
+
     def enumerate_epoch(self):
         """Yield `(step, batch)` for one epoch."""
         if self.steps_per_epoch is None:

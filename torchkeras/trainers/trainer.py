@@ -1,16 +1,26 @@
 """`compile` / `fit` / `evaluate` / `predict`: Keras 3's training API on torch autograd.
 
-The default training step is the math of a careful hand-written torch loop: forward, loss, `backward`,
-the optimizer's foreach update, metric updates, all on the device. Batch logs reach callbacks as
-`LazyLogs`, so nothing is read back from the device unless a callback (or the throttled progress bar)
-asks for it.
+One implementation of each step, and it is Keras's public hook: `fit` calls `train_function`, which
+`make_train_function` builds around `train_step`; `train_step` calls the model, `compute_loss` and
+`compute_metrics`; `evaluate` calls `test_step`, `predict` calls `predict_step`. A subclass that overrides
+any of them is called exactly where Keras calls it. The speed lives inside the hooks: what a step needs
+(variable lists, layers with losses, regularized weights, metric lists) is computed once per model structure,
+and step logs reach callbacks as `LazyLogs`, so nothing is read back from the device unless a callback (or the
+throttled progress bar) asks for it.
+
+The trainer asks the model for what it needs through a small interface that `Model` provides:
+`output_names` (for per-output losses and metrics), `_declares_inputs` and `_check_data_inputs(x)` (whether the
+model declares its inputs, and the check of real data against them), and `_output_spec_for(x_spec)` (output
+specs, without running the model where its graph is known).
 """
+import inspect
+import warnings
 
 import torch
 
 from torchkeras.callbacks.callback_list import CallbackList
-from torchkeras.callbacks.lazy_logs import LazyLogs, to_floats
-from torchkeras.layers.layer import call_context, call_signature_info, structure_version
+from torchkeras.callbacks.lazy_logs import LazyLogs, pythonify_logs
+from torchkeras.layers.layer import structure_version
 from torchkeras.trainers import compile_utils
 from torchkeras.trainers import distributed
 from torchkeras.trainers import trainer_utils
@@ -20,19 +30,6 @@ from torchkeras.trainers.epoch_iterator import EpochIterator
 from torchkeras.utils import tree
 
 _KERAS2_LOOP_KWARGS = ("max_queue_size", "workers", "use_multiprocessing")
-_module_call = torch.nn.Module.__call__
-
-
-class _StepState:
-    """What the training step needs, computed once per model structure (not per batch)."""
-
-    def __init__(self, model):
-        self.version = structure_version()
-        self.params = [v for v in model.trainable_weights]
-        self.regularized = [(v, v.regularizer) for v in self.params if getattr(v, "regularizer", None) is not None]
-        self.layers = model._flatten_layers()
-        self.single_output = not model._has_multiple_outputs()
-        self.output_names = model._compile_output_names()
 
 
 class Trainer:
@@ -51,7 +48,6 @@ class Trainer:
         self.stop_evaluating = False
         self.stop_predicting = False
         self.history = None
-        self._step_state = None
         self._tracked_metrics = []
         self.train_function = None
         self.test_function = None
@@ -69,16 +65,15 @@ class Trainer:
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
         from torchkeras import metrics as metrics_module
-        from torchkeras import optimizers
-
-        self.optimizer = trainer_utils.resolve_optimizer(optimizer, self)
         from torchkeras.mixed_precision.loss_scaling import maybe_wrap_optimizer
 
+        self.optimizer = trainer_utils.resolve_optimizer(optimizer, self)
         self.optimizer = maybe_wrap_optimizer(self, self.optimizer, auto_scale_loss)
         self.loss = loss
         trainer_utils.validate_identifiers(loss, metrics, weighted_metrics)
-        output_names = self._compile_output_names()
+        output_names = self.output_names or None
         self._compile_loss = compile_utils.CompileLoss(loss, loss_weights, output_names) if loss is not None else None
+        self._compile_metrics = None
         if metrics is not None or weighted_metrics is not None:
             self._compile_metrics = compile_utils.CompileMetrics(metrics, weighted_metrics, output_names)
         self._loss_tracker = metrics_module.Mean(name="loss")
@@ -88,6 +83,10 @@ class Trainer:
                 f"Received: steps_per_execution={steps_per_execution}"
             )
         self.steps_per_execution = 1
+        if jit_compile is True and run_eagerly:
+            warnings.warn("If `run_eagerly` is True, then `jit_compile` cannot also be True. Disabling "
+                          "`jit_compile`.", stacklevel=2)
+            jit_compile = False
         self._run_eagerly = bool(run_eagerly)
         self._jit_compile = jit_compile is True
         self._auto_scale_loss = auto_scale_loss
@@ -97,9 +96,9 @@ class Trainer:
             "run_eagerly": bool(run_eagerly), "steps_per_execution": 1, "jit_compile": self._jit_compile,
         }
         self.compiled = True
-        self._step_state = None
+        self.stop_training = False
         self.train_function = self.test_function = self.predict_function = None
-        del optimizers
+        self._bump_metrics()
 
     @property
     def run_eagerly(self):
@@ -142,9 +141,18 @@ class Trainer:
             raise ValueError(msg)
 
     # --- metrics ---------------------------------------------------------------------------------------
+    def _bump_metrics(self):
+        self.__dict__.pop("_metrics_cache", None)
+
     @property
     def metrics(self):
-        """The model's metrics: the loss tracker, the compiled metrics, per-output losses, then user metrics."""
+        """The model's metrics: the loss tracker, the compiled metrics, per-output losses, then user metrics
+        and the metrics of sublayers (Keras's order)."""
+        key = (structure_version(), len(self._tracked_metrics),
+               len(self._compile_loss.metrics) if self._compile_loss is not None else 0)
+        cached = self.__dict__.get("_metrics_cache")
+        if cached is not None and cached[0] == key:
+            return list(cached[1])
         out = []
         if self.compiled:
             if self._loss_tracker is not None:
@@ -158,7 +166,8 @@ class Trainer:
             if isinstance(layer, Trainer):
                 continue
             out.extend(getattr(layer, "_tracked_metrics", []))
-        return out
+        self.__dict__["_metrics_cache"] = (key, out)
+        return list(out)
 
     @property
     def metrics_names(self):
@@ -172,8 +181,9 @@ class Trainer:
         for m in self.metrics:
             m.reset_state()
 
-    def _metric_results(self):
-        """Current metric values as a dict of device tensors (no host sync), Keras's key names."""
+    def get_metrics_result(self):
+        """The values of `self.metrics` as a dict (a metric whose result is a dict, such as the compiled
+        metrics, contributes its entries). Values are device tensors: nothing is read back to the host."""
         results = {}
         for m in self.metrics:
             r = m.result()
@@ -183,231 +193,155 @@ class Trainer:
                 results[m.name] = r
         return results
 
-    def get_metrics_result(self):
-        """The current values of `self.metrics` as a dict of Python floats, sorted by name."""
-        return trainer_utils.sorted_logs(to_floats(self._metric_results()))
+    def _get_metrics_result_or_logs(self, logs):
+        """The model's metric results when the step's logs have the same keys (Keras's rule), else the logs."""
+        metric_logs = self.get_metrics_result()
+        if isinstance(logs, dict) and set(logs) == set(metric_logs):
+            return metric_logs
+        return logs
+
+    # --- Keras 2's containers (`self.compiled_loss(...)`, `self.compiled_metrics.update_state(...)`) ----------
+    @property
+    def compiled_loss(self):
+        """Keras 2's loss container: `self.compiled_loss(y, y_pred, sample_weight, regularization_losses)`
+        returns the total loss and updates the `loss` metric."""
+        if self._compile_loss is None:
+            return None
+        return compile_utils.Keras2LossContainer(self)
+
+    @property
+    def compiled_metrics(self):
+        """Keras 2's metrics container (`update_state(y, y_pred, sample_weight)`, `metrics`, `reset_state()`)."""
+        return self._compile_metrics
 
     # --- losses ----------------------------------------------------------------------------------------
-    def _has_multiple_outputs(self):
-        outs = getattr(self, "outputs", None)
-        return bool(outs) and len(outs) > 1
-
-    def _compile_output_names(self):
-        struct = getattr(self, "_outputs_struct", None)
-        if isinstance(struct, dict):
-            return sorted(struct.keys())
-        outs = getattr(self, "outputs", None)
-        if outs:
-            return [t._keras_history[0].name for t in outs]
-        return None
-
-    def _flatten_y_pred(self, y_pred):
-        if isinstance(y_pred, torch.Tensor):
-            return [y_pred]
-        return tree.flatten(y_pred)
-
-    def _flatten_targets(self, y, n_outputs, what="y"):
-        if y is None:
-            return None
-        if isinstance(y, torch.Tensor) or not tree.is_nested(y):
-            return [y] * n_outputs if n_outputs > 1 and what == "sample_weight" else [y]
-        names = self._compile_output_names() or []
-        if isinstance(y, dict):
-            if names and set(y) <= set(names):
-                return [y.get(name) for name in names]
-            return tree.flatten(y)
-        flat = list(y) if isinstance(y, (list, tuple)) and all(
-            isinstance(v, torch.Tensor) or v is None for v in y) else tree.flatten(y)
-        if what == "sample_weight" and len(flat) < n_outputs:
-            flat = [flat[0]] * n_outputs
-        return flat
-
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The total loss: the compiled loss(es) plus layer losses (`add_loss`, regularizers)."""
-        total = None
-        if self._compile_loss is not None and y is not None:
-            y_pred_flat = self._flatten_y_pred(y_pred)
-            y_flat = self._flatten_targets(y, len(y_pred_flat))
-            sw_flat = self._flatten_targets(sample_weight, len(y_pred_flat), "sample_weight")
-            total = self._compile_loss(y_flat, y_pred_flat, sw_flat, self._compile_output_names())
-        elif self._compile_loss is not None and y is None:
-            raise ValueError(
-                "The model was compiled with a loss but the data has no targets `y`. Pass `y` to `fit()`/"
-                "`evaluate()` (or yield `(x, y)` batches), or compile without a loss and use `add_loss()`."
-            )
-        for loss in self.losses:
-            value = loss.sum() if isinstance(loss, torch.Tensor) and loss.dim() else loss
-            total = value if total is None else total + value
-        if total is None:
-            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
-        return total
+        """The total loss: the compiled loss(es) plus the model's `losses` (`add_loss`, regularizers).
 
-    def _fast_loss(self, st, y, y_pred, sample_weight):
+        Override it to compute the loss your own way; `train_step` and `test_step` call it.
+        """
+        del x, training
         total = None
         if self._compile_loss is not None:
-            if y is None:
-                return self.compute_loss(y=None, y_pred=y_pred)
-            if st.single_output and isinstance(y_pred, torch.Tensor):
-                total = self._compile_loss(
-                    [y] if not (isinstance(y, (list, tuple)) and len(y) == 1) else list(y), [y_pred],
-                    None if sample_weight is None else (
-                        [sample_weight] if not isinstance(sample_weight, (list, tuple)) else list(sample_weight)),
-                    st.output_names)
-            else:
-                y_pred_flat = self._flatten_y_pred(y_pred)
-                total = self._compile_loss(self._flatten_targets(y, len(y_pred_flat)), y_pred_flat,
-                                           self._flatten_targets(sample_weight, len(y_pred_flat), "sample_weight"),
-                                           st.output_names)
-        for layer in st.layers:
-            for loss in layer._losses:
-                value = loss.sum() if loss.dim() else loss
-                total = value if total is None else total + value
-        for v, reg in st.regularized:
-            value = reg(v)
+            total = self._compile_loss(y, y_pred, sample_weight)
+        for loss in self.losses:
+            if not loss.is_floating_point():
+                loss = loss.float()
+            value = loss.sum() if loss.dim() else loss
             total = value if total is None else total + value
         if total is None:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         return total
 
+    def _compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """`compute_loss`, without `training` for overrides written before Keras 3.3 added it."""
+        if _takes_training(type(self).compute_loss):
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
+    def stateless_compute_loss(self, trainable_variables, non_trainable_variables, metrics_variables, x=None,
+                               y=None, y_pred=None, sample_weight=None, training=True):
+        """`compute_loss` on the given values of the model's variables; returns
+        `(loss, (trainable_variables, non_trainable_variables, metrics_variables))` with their new values."""
+        from torchkeras.backend.stateless_scope import StatelessScope
+
+        groups = (self.trainable_variables, self.non_trainable_variables, self.metrics_variables)
+        mapping = [pair for own, given in zip(groups, (trainable_variables, non_trainable_variables,
+                                                        metrics_variables)) for pair in zip(own, given)]
+        with StatelessScope(state_mapping=mapping) as scope:
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=training)
+        return loss, tuple([scope.get_current_value(v) for v in own] for own in groups)
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
-        """Update the compiled metrics with this batch and return all metric results."""
-        self._update_compiled_metrics(y, y_pred, sample_weight)
+        """Update the compiled metrics with this batch and return `get_metrics_result()`."""
+        del x
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
-    def _update_compiled_metrics(self, y, y_pred, sample_weight):
-        if self._compile_metrics is None or y is None:
-            return
-        with torch.no_grad():
-            y_pred_flat = self._flatten_y_pred(y_pred)
-            n = len(y_pred_flat)
-            self._compile_metrics.update_flat(self._flatten_targets(y, n), [p.detach() for p in y_pred_flat],
-                                               self._flatten_targets(sample_weight, n, "sample_weight"),
-                                               self._compile_output_names())
-
     # --- steps -----------------------------------------------------------------------------------------
-    def _state(self):
-        st = self._step_state
-        if st is None or st.version != structure_version():
-            st = self._step_state = _StepState(self)
-        return st
-
-    def _forward(self, x, training):
-        with call_context(training=training):
-            if training and distributed.is_active():
-                return distributed.ddp_forward(self, x)
-            if call_signature_info(self)[0]:
-                return _module_call(self, x, training=training)
-            return _module_call(self, x)
-
-    def _run_train_step(self, data):
-        """The default training step; returns nothing (the logs are read lazily)."""
-        x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data)
-        st = self._state()
-        for layer in st.layers:
-            if layer._losses:
-                layer._losses.clear()
-        y_pred = self._forward(x, True)
-        loss = self._fast_loss(st, y, y_pred, sample_weight)
-        self._track_loss(loss, trainer_utils.batch_size_of(x))
-        params = st.params
-        if params:
-            opt = self.optimizer
-            scaled = opt.scale_loss(loss) if getattr(opt, "loss_scale_factor", None) else loss
-            scaled.backward()
-            grads = [p.grad for p in params]
-            with torch.no_grad():
-                opt.apply(grads, params)
-            for p in params:
-                p.grad = None
-        self._update_compiled_metrics(y, y_pred, sample_weight)
-
-    def _track_loss(self, loss, batch_size):
-        """The loss tracker's `update_state(loss, sample_weight=batch_size)`, as two in-place ops."""
-        tracker = self._loss_tracker
-        if type(tracker).__name__ == "Mean" and loss.dim() == 0:
-            with torch.no_grad():
-                tracker.total.add_(loss.detach().to(tracker.total.dtype), alpha=batch_size)
-                tracker.count.add_(batch_size)
-        else:
-            tracker.update_state(loss.detach(), sample_weight=batch_size)
-
     def train_step(self, data):
-        """One step of training on a batch `(x, y[, sample_weight])`; returns the metric results.
+        """One step of training on a batch `(x, y[, sample_weight])`; returns the logs (metric results).
 
-        Override it to customize training (call `self.zero_grad()`, `self.compute_loss(...)`,
-        `loss.backward()`, `self.optimizer.apply(grads, self.trainable_weights)` as in Keras 3 on torch).
+        Override it to customize training, as in Keras 3 on torch: call the model, `self.zero_grad()`,
+        `self.compute_loss(...)`, `loss.backward()`, `self.optimizer.apply(grads, self.trainable_weights)`,
+        update the metrics, return `{m.name: m.result() for m in self.metrics}`.
         """
-        self._run_train_step(data)
-        return trainer_utils.sorted_logs(self._metric_results())
-
-    def _run_test_step(self, data):
         x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data)
-        st = self._state()
-        with torch.no_grad():
-            for layer in st.layers:
-                if layer._losses:
-                    layer._losses.clear()
-            y_pred = self._forward(x, False)
-            if self._compile_loss is not None or any(l._losses for l in st.layers) or st.regularized:
-                loss = self._fast_loss(st, y, y_pred, sample_weight)
-                self._track_loss(loss, trainer_utils.batch_size_of(x))
-            self._update_compiled_metrics(y, y_pred, sample_weight)
+        y_pred = self(x, training=True)
+        self.zero_grad()
+        loss = self._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        self._loss_tracker.update_state(loss, sample_weight=trainer_utils.batch_size_of(x))
+        if self.optimizer is not None:
+            loss = self.optimizer.scale_loss(loss)
+        trainable_weights = self.trainable_weights
+        if trainable_weights:
+            loss.backward()
+            with torch.no_grad():
+                self.optimizer.apply([v.grad for v in trainable_weights], trainable_weights)
+        else:
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def test_step(self, data):
-        """One step of evaluation on a batch; returns the metric results."""
-        self._run_test_step(data)
-        return trainer_utils.sorted_logs(self._metric_results())
+        """One step of evaluation on a batch; returns the logs (metric results)."""
+        x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=trainer_utils.batch_size_of(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def predict_step(self, data):
         """The model's outputs for one batch (`x` or `(x,)`)."""
         x, _, _ = data_adapter_utils.unpack_x_y_sample_weight(data)
-        with torch.no_grad():
-            return self._forward(x, False)
+        return self(x, training=False)
 
-    def _overridden(self, name):
-        return getattr(type(self), name) is not getattr(Trainer, name)
+    def zero_grad(self, set_to_none=True):
+        """Clear the gradients of every weight (torch's `Module.zero_grad`, over the cached weight list)."""
+        for v in self.variables:
+            if v.grad is not None:
+                if set_to_none:
+                    v.grad = None
+                else:
+                    v.grad.detach_()
+                    v.grad.zero_()
 
+    # --- step functions: what fit/evaluate/predict call, each around its public step ---------------------
     def make_train_function(self, force=False):
+        """Build `self.train_function(data)`: `train_step(data[0])`, compiled with `torch.compile` when
+        `jit_compile=True`. `data` is the list of batches of one execution (one batch on torch)."""
         if self.train_function is not None and not force:
             return self.train_function
-        if self._overridden("train_step"):
-            def step(data):
-                logs = self.train_step(data)
-                return LazyLogs(lambda: logs)
-        else:
-            run = self._maybe_compile(self._run_train_step)
-            results = self._metric_results
 
-            def step(data):
-                run(data)
-                return LazyLogs(results)
-        self.train_function = step
-        return step
+        def one_step_on_data(data):
+            return self.train_step(data[0])
+
+        self.train_function = self._maybe_jit(one_step_on_data)
+        return self.train_function
 
     def make_test_function(self, force=False):
         if self.test_function is not None and not force:
             return self.test_function
-        if self._overridden("test_step"):
-            def step(data):
-                logs = self.test_step(data)
-                return LazyLogs(lambda: logs)
-        else:
-            run = self._run_test_step
-            results = self._metric_results
 
-            def step(data):
-                run(data)
-                return LazyLogs(results)
-        self.test_function = step
-        return step
+        def one_step_on_data(data):
+            with torch.no_grad():
+                return self.test_step(data[0])
+
+        self.test_function = self._maybe_jit(one_step_on_data)
+        return self.test_function
 
     def make_predict_function(self, force=False):
         if self.predict_function is not None and not force:
             return self.predict_function
-        self.predict_function = self.predict_step
+
+        def one_step_on_data(data):
+            with torch.no_grad():
+                return self.predict_step(data[0])
+
+        self.predict_function = self._maybe_jit(one_step_on_data)
         return self.predict_function
 
-    def _maybe_compile(self, fn):
+    def _maybe_jit(self, fn):
         if not self._jit_compile:
             return fn
         from torchkeras.trainers import jit
@@ -415,31 +349,25 @@ class Trainer:
         return jit.compile_step(self, fn)
 
     # --- building from data ----------------------------------------------------------------------------
-    def _build_from_batch(self, batch):
-        """Build the model (and check the data's shapes) with the first batch of real data."""
-        x, _, _ = data_adapter_utils.unpack_x_y_sample_weight(batch)
-        if not self.built:
-            was_training = self.training
-            try:
-                with torch.no_grad():
-                    self(x, training=False)
-            finally:
-                self.train(was_training)
-        elif getattr(self, "inputs", None):
-            trainer_utils.check_input_shapes(self, x)
-        if self.optimizer is not None and not getattr(self.optimizer, "built", True):
+    def _symbolic_build(self, iterator=None, data_batch=None):
+        """Build the model, the compiled loss and metrics, and the optimizer from the first batch's shapes,
+        before any step runs (as Keras does); also check the data against the model's declared inputs."""
+        model_unbuilt = not self.built
+        metrics_unbuilt = self._compile_metrics is not None and not self._compile_metrics.built
+        loss_unbuilt = self._compile_loss is not None and not self._compile_loss.built
+        optimizer_unbuilt = self.optimizer is not None and not getattr(self.optimizer, "built", True)
+        needs_batch = model_unbuilt or metrics_unbuilt or loss_unbuilt or self._declares_inputs
+        if needs_batch and data_batch is None and iterator is not None:
+            data_batch = iterator.first_batch()
+        if data_batch is not None:
+            x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data_batch)
+            if not model_unbuilt:
+                self._check_data_inputs(x)
+            if model_unbuilt or metrics_unbuilt or loss_unbuilt:
+                trainer_utils.symbolic_build(self, x, y, sample_weight, model_unbuilt, metrics_unbuilt,
+                                             loss_unbuilt)
+        if optimizer_unbuilt and self.built:
             self.optimizer.build(self.trainable_weights)
-
-    def _first_batch(self, iterator):
-        adapter = iterator.adapter
-        if isinstance(adapter, ArrayDataAdapter):
-            return adapter._pack([adapter._take(a, 0, min(adapter.batch_size, adapter.num_samples), None)
-                                  for a in adapter._flat])
-        if hasattr(adapter, "peek"):
-            from torchkeras.trainers.data_adapters.generator_data_adapter import batch_to_device
-
-            return batch_to_device(adapter.peek(), adapter.device)
-        return None
 
     # --- fit / evaluate / predict ----------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -468,9 +396,7 @@ class Trainer:
                 val_data = (validation_data, None, None)
         iterator = EpochIterator(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
                                  shuffle=shuffle, class_weight=class_weight)
-        first = self._first_batch(iterator) if (not self.built or getattr(self, "inputs", None)) else None
-        if first is not None:
-            self._build_from_batch(first)
+        self._symbolic_build(iterator=iterator)
         iterator = distributed.shard(iterator, x)
         verbose = trainer_utils.resolve_verbose(verbose)
         callbacks, verbose = distributed.gate_callbacks(callbacks, verbose)
@@ -478,7 +404,7 @@ class Trainer:
             callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                      verbose=verbose, epochs=epochs, steps=iterator.num_batches)
         self.stop_training = False
-        train_step = self.make_train_function()
+        self.make_train_function()
         batch_begin = callbacks.needs_batch_logs("on_train_batch_begin")
         batch_end = callbacks.needs_batch_logs("on_train_batch_end")
         val_iterator = None
@@ -491,20 +417,18 @@ class Trainer:
                 self.reset_metrics()
                 callbacks.on_epoch_begin(epoch)
                 self.train()
+                train_function = self.train_function
                 logs = None
                 for step, batch in iterator.enumerate_epoch():
                     if batch_begin:
                         callbacks.on_train_batch_begin(step)
-                    logs = train_step(batch)
+                    logs = train_function([batch])
                     if batch_end:
-                        callbacks.on_train_batch_end(step, logs)
+                        callbacks.on_train_batch_end(step, LazyLogs(logs))
                     if self.stop_training:
                         break
-                if distributed.sync_metrics(self):
-                    epoch_logs = trainer_utils.sorted_logs(to_floats(self._metric_results()))
-                else:
-                    epoch_logs = trainer_utils.sorted_logs(logs.materialize() if isinstance(logs, LazyLogs) else
-                                         to_floats(self._metric_results()))
+                distributed.sync_metrics(self)
+                epoch_logs = pythonify_logs(self._get_metrics_result_or_logs(logs))
                 self.eval()
                 if val_data is not None and trainer_utils.should_eval(epoch, validation_freq):
                     if val_iterator is None:
@@ -522,7 +446,7 @@ class Trainer:
         finally:
             self.eval()
             self._initial_epoch = None
-        if self.optimizer is not None and hasattr(self.optimizer, "finalize_variable_values"):
+        if self.optimizer is not None and hasattr(self.optimizer, "finalize_variable_values") and epochs > 0:
             self.optimizer.finalize_variable_values(self.trainable_weights)
         callbacks.on_train_end(logs=training_logs)
         return self.history
@@ -539,9 +463,7 @@ class Trainer:
         if iterator is None:
             iterator = EpochIterator(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps,
                                      shuffle=False)
-            first = self._first_batch(iterator) if (not self.built or getattr(self, "inputs", None)) else None
-            if first is not None:
-                self._build_from_batch(first)
+            self._symbolic_build(iterator=iterator)
             iterator = distributed.shard(iterator, x, training=False)
         verbose = trainer_utils.resolve_verbose(verbose)
         callbacks, verbose = distributed.gate_callbacks(callbacks, verbose)
@@ -549,7 +471,8 @@ class Trainer:
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=iterator.num_batches)
         self.eval()
-        test_step = self.make_test_function()
+        self.make_test_function()
+        test_function = self.test_function
         batch_begin = callbacks.needs_batch_logs("on_test_batch_begin")
         batch_end = callbacks.needs_batch_logs("on_test_batch_end")
         self.stop_evaluating = False
@@ -559,15 +482,13 @@ class Trainer:
         for step, batch in iterator.enumerate_epoch():
             if batch_begin:
                 callbacks.on_test_batch_begin(step)
-            logs = test_step(batch)
+            logs = test_function([batch])
             if batch_end:
-                callbacks.on_test_batch_end(step, logs)
+                callbacks.on_test_batch_end(step, LazyLogs(logs))
             if self.stop_evaluating:
                 break
-        if distributed.sync_metrics(self, weights=False):
-            logs = trainer_utils.sorted_logs(to_floats(self._metric_results()))
-        else:
-            logs = trainer_utils.sorted_logs(logs.materialize() if isinstance(logs, LazyLogs) else to_floats(self._metric_results()))
+        distributed.sync_metrics(self, weights=False)
+        logs = pythonify_logs(self._get_metrics_result_or_logs(logs))
         callbacks.on_test_end(logs)
         if return_dict:
             return logs
@@ -581,20 +502,14 @@ class Trainer:
             raise TypeError(f"{type(self).__name__}.predict() got an unexpected keyword argument "
                             f"'{next(iter(kwargs))}'")
         iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False)
-        if not self.built:
-            first = self._first_batch(iterator)
-            if first is not None:
-                self._build_from_batch(first)
-        elif getattr(self, "inputs", None):
-            first = self._first_batch(iterator)
-            if first is not None:
-                trainer_utils.check_input_shapes(self, data_adapter_utils.unpack_x_y_sample_weight(first)[0])
+        self._symbolic_build(iterator=iterator)
         verbose = trainer_utils.resolve_verbose(verbose)
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=iterator.num_batches)
         self.eval()
-        predict_step = self.make_predict_function()
+        self.make_predict_function()
+        predict_function = self.predict_function
         batch_begin = callbacks.needs_batch_logs("on_predict_batch_begin")
         batch_end = callbacks.needs_batch_logs("on_predict_batch_end")
         self.stop_predicting = False
@@ -603,7 +518,7 @@ class Trainer:
         for step, batch in iterator.enumerate_epoch():
             if batch_begin:
                 callbacks.on_predict_batch_begin(step)
-            out = predict_step(batch)
+            out = predict_function([batch])
             outputs.append(out)
             if batch_end:
                 callbacks.on_predict_batch_end(step, {"outputs": out})
@@ -620,19 +535,21 @@ class Trainer:
         self._assert_compile_called("train_on_batch")
         if class_weight is not None:
             if sample_weight is not None:
-                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+                raise ValueError(
+                    "Arguments `sample_weight` and `class_weight` cannot be specified at the same time. "
+                    f"Received: sample_weight={sample_weight}, class_weight={class_weight}")
             sample_weight = data_adapter_utils.class_weight_to_sample_weights(y, class_weight)
         batch = self._single_batch(x, y, sample_weight)
-        if not self.built or (self.optimizer is not None and not getattr(self.optimizer, "built", True)):
-            self._build_from_batch(batch)
+        self._symbolic_build(data_batch=batch)
+        self.make_train_function()
         if reset_metrics:
             self.reset_metrics()
         self.train()
         try:
-            logs = self.make_train_function()(batch)
+            logs = self.train_function([batch])
         finally:
             self.eval()
-        logs = trainer_utils.sorted_logs(logs.materialize())
+        logs = pythonify_logs(logs)
         if return_dict:
             return logs
         return self._flatten_metrics_in_order(logs)
@@ -641,12 +558,12 @@ class Trainer:
         """Evaluate on one batch; returns that batch's loss and metrics."""
         self._assert_compile_called("test_on_batch")
         batch = self._single_batch(x, y, sample_weight)
-        if not self.built:
-            self._build_from_batch(batch)
+        self._symbolic_build(data_batch=batch)
+        self.make_test_function()
         if reset_metrics:
             self.reset_metrics()
         self.eval()
-        logs = trainer_utils.sorted_logs(self.make_test_function()(batch).materialize())
+        logs = pythonify_logs(self.test_function([batch]))
         if return_dict:
             return logs
         return self._flatten_metrics_in_order(logs)
@@ -654,10 +571,9 @@ class Trainer:
     def predict_on_batch(self, x):
         """The model's outputs for one batch, as NumPy arrays."""
         batch = self._single_batch(x, None, None)
-        if not self.built:
-            self._build_from_batch(batch)
+        self.make_predict_function()
         self.eval()
-        return trainer_utils.concat_to_numpy([self.make_predict_function()(batch)])
+        return trainer_utils.concat_to_numpy([self.predict_function([batch])])
 
     def _single_batch(self, x, y, sample_weight):
         adapter = ArrayDataAdapter(x, y, sample_weight=sample_weight, batch_size=None, shuffle=False)
@@ -665,6 +581,8 @@ class Trainer:
         return next(iter(adapter.get_iterator()))
 
     def _flatten_metrics_in_order(self, logs):
+        """Keras's list order for `evaluate`/`*_on_batch` results: the metrics' names in order, then the other
+        keys sorted (Keras matches the compiled metrics by their own names, so per-output ones sort)."""
         names = []
         for m in self.metrics:
             if isinstance(m, compile_utils.CompileMetrics):
@@ -676,3 +594,19 @@ class Trainer:
         if len(results) == 1:
             return results[0]
         return results
+
+
+def _takes_training(method):
+    """Whether a `compute_loss` (override) accepts `training` (cached per function)."""
+    cached = _TAKES_TRAINING.get(method)
+    if cached is None:
+        try:
+            params = inspect.signature(method).parameters
+            cached = "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+        except (TypeError, ValueError):
+            cached = True
+        _TAKES_TRAINING[method] = cached
+    return cached
+
+
+_TAKES_TRAINING = {}

@@ -28,8 +28,9 @@ def should_eval(epoch, validation_freq):
 
 
 def batch_size_of(x):
+    """The number of samples in a batch of inputs (the loss tracker's weight)."""
     if isinstance(x, torch.Tensor):
-        return x.shape[0]
+        return x.shape[0] if x.dim() else 1
     for leaf in tree.flatten(x):
         if hasattr(leaf, "shape") and len(leaf.shape):
             return leaf.shape[0]
@@ -92,7 +93,8 @@ def check_input_shapes(model, x):
             continue
         shape = tuple(data.shape)
         expected = spec.shape
-        ok = len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected, shape))
+        # Like Keras (its functional input specs drop the batch size), the batch dimension is not checked.
+        ok = len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected[1:], shape[1:]))
         if ok:
             continue
         consumer = first_consumer(model, spec)
@@ -123,3 +125,79 @@ def first_consumer(model, tensor):
         if id(node) in ids:
             return node.operation
     return None
+
+
+# --- Keras's `_symbolic_build` ------------------------------------------------------------------------------
+_BUILD_BATCH = 2  # samples of real data used to build the compiled loss and metrics
+
+
+def _spec_of(v):
+    from torchkeras.backend import dtypes
+    from torchkeras.backend.keras_tensor import KerasTensor
+
+    if v is None or not hasattr(v, "shape") or not hasattr(v, "dtype"):
+        return v
+    shape = tuple(v.shape)
+    return KerasTensor((None,) + shape[1:] if shape else shape, dtype=dtypes.standardize_dtype(v.dtype))
+
+
+def _head(v):
+    if isinstance(v, torch.Tensor) and v.dim():
+        return v[:_BUILD_BATCH]
+    return v
+
+
+def symbolic_build(model, x, y, sample_weight, model_unbuilt, metrics_unbuilt, loss_unbuilt):
+    """Build an unbuilt model from the shapes of a batch without running it on the batch, then the compiled
+    metrics and loss (calling `compute_metrics` and `compute_loss` once, as Keras does, on two samples of the
+    batch; the metric states are restored afterwards)."""
+    from torchkeras.backend import symbolic
+
+    x_spec = tree.map_structure(_spec_of, x)
+    if model_unbuilt:
+        try:
+            y_pred_spec = symbolic.compute_output_spec(lambda v: model(v, training=False), x_spec, module=model)
+        except ValueError:
+            raise
+        except Exception:  # noqa: BLE001 - a call that shape inference can't run: build on the real batch
+            with torch.no_grad():
+                y_pred = model(x, training=False)
+            y_pred_spec = tree.map_structure(_spec_of, y_pred)
+    else:
+        y_pred_spec = model._output_spec_for(x_spec)
+    if not (metrics_unbuilt or loss_unbuilt) or y is None:
+        return
+    from torchkeras.backend import device as device_lib
+
+    device = device_lib.get_device()
+
+    def sample(spec):
+        if spec is None or not hasattr(spec, "shape"):
+            return spec
+        from torchkeras.backend import dtypes
+
+        shape = tuple(_BUILD_BATCH if d is None else d for d in spec.shape)
+        return torch.zeros(shape, dtype=dtypes.to_torch_dtype(spec.dtype), device=device)
+
+    x_s, y_s, sw_s = tree.map_structure(_head, (x, y, sample_weight))
+    y_pred_s = tree.map_structure(sample, y_pred_spec)
+    before = {id(v): v.detach().clone() for v in model.metrics_variables}
+    model._clear_losses()
+    try:
+        with torch.no_grad():
+            if metrics_unbuilt:
+                model.compute_metrics(x_s, y_s, y_pred_s, sample_weight=sw_s)
+            if loss_unbuilt:
+                model._compute_loss(x_s, y_s, y_pred_s, sw_s, training=False)
+    except Exception:  # noqa: BLE001 - left to build on the first real step, where a real error surfaces
+        pass
+    finally:
+        model._clear_losses()
+        with torch.no_grad():
+            for m in model.metrics:
+                variables = m.variables
+                if all(id(v) in before for v in variables):
+                    for v in variables:
+                        v.copy_(before[id(v)])
+                else:
+                    m.reset_state()

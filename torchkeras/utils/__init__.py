@@ -16,6 +16,8 @@ _NAMES = {
     "serialize_keras_object": "torchkeras.saving.serialization_lib",
     "pack_x_y_sample_weight": "torchkeras.trainers.data_adapters.data_adapter_utils",
     "unpack_x_y_sample_weight": "torchkeras.trainers.data_adapters.data_adapter_utils",
+    "audio_dataset_from_directory": "torchkeras.utils.audio_dataset_utils",
+    "FeatureSpace": "torchkeras.layers.preprocessing.feature_space",
     "image_dataset_from_directory": "torchkeras.utils.dataset_utils",
     "split_dataset": "torchkeras.utils.dataset_utils",
     "text_dataset_from_directory": "torchkeras.utils.dataset_utils",
@@ -36,10 +38,16 @@ _NAMES = {
     "set_random_seed": "torchkeras.utils.rng_utils",
     "pad_sequences": "torchkeras.utils.sequence_utils",
     "clear_session": "torchkeras.backend",
+    "get_source_inputs": "torchkeras.utils.layer_utils",
+    # Keras 2 names of `keras.utils`.
+    "HDF5Matrix": "torchkeras.utils.hdf5_matrix",
+    "convert_all_kernels_in_model": "torchkeras.utils.layer_utils",
+    "print_summary": "torchkeras.utils.summary_utils",
 }
 # Keras 2 module paths: `keras.utils.np_utils.to_categorical`, `keras.utils.generic_utils.*`, ...
-_MODULES = {"np_utils": "torchkeras.utils.numerical_utils", "generic_utils": "torchkeras.utils.generic_utils",
-            "data_utils": "torchkeras.utils.data_utils", "vis_utils": "torchkeras.utils.model_visualization"}
+_MODULES = {name: f"torchkeras.utils.{name}" for name in (
+    "np_utils", "generic_utils", "data_utils", "vis_utils", "layer_utils", "conv_utils", "io_utils")}
+_MODULES["bounding_boxes"] = "torchkeras.utils.bounding_boxes"
 
 __all__ = sorted(_NAMES)
 

@@ -72,3 +72,7 @@ def path_to_string(path):
     if isinstance(path, os.PathLike):
         return os.fspath(path)
     return path
+
+
+# Keras 2's `keras.utils.io_utils.HDF5Matrix`.
+from torchkeras.utils.hdf5_matrix import HDF5Matrix  # noqa: E402,F401

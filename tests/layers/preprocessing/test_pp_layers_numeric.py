@@ -123,7 +123,7 @@ def test_random_flip_modes_and_dict_inputs():
     np.testing.assert_array_equal(data["labels"], np.arange(4))
     with pytest.raises(ValueError, match="unknown mode"):
         L.RandomFlip("diagonal")
-    with pytest.raises(ValueError, match="bounding boxes"):
+    with pytest.raises(ValueError, match="bounding box format"):
         L.RandomFlip()({"images": x[:1], "bounding_boxes": {}})
 
 

@@ -29,3 +29,18 @@ __all__ = [
     "Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose", "SeparableConvolution1D",
     "SeparableConvolution2D", "Deconvolution2D", "Deconv2D", "Deconvolution3D", "Deconv3D",
 ]
+
+# Keras 2's `keras.layers.convolutional` also held the padding, cropping and upsampling layers (and
+# re-exported pooling); they resolve lazily (with a one-time warning) to the classes of `keras.layers`.
+from torchkeras.utils.keras2_paths import lazy_names as _lazy_names  # noqa: E402
+
+__getattr__ = _lazy_names(__name__, {
+    **{f"{kind}{n}D": f"torchkeras.layers.reshaping.{module}{n}d"
+       for kind, module in (("UpSampling", "up_sampling"), ("ZeroPadding", "zero_padding"), ("Cropping", "cropping"))
+       for n in (1, 2, 3)},
+    **{f"{kind}{n}D": f"torchkeras.layers.pooling.{module}{n}d"
+       for kind, module in (("MaxPooling", "max_pooling"), ("AveragePooling", "average_pooling")) for n in (1, 2, 3)},
+    "AtrousConvolution1D": "torchkeras.legacy.layers", "AtrousConvolution2D": "torchkeras.legacy.layers",
+    "AtrousConv1D": "torchkeras.legacy.layers:AtrousConvolution1D",
+    "AtrousConv2D": "torchkeras.legacy.layers:AtrousConvolution2D",
+}, "keras.layers")

@@ -46,9 +46,16 @@ class InputLayer(Layer):
                 "You cannot pass both `shape` and `batch_shape` at the same time. "
                 f"Received: shape={shape}, batch_shape={batch_shape}"
             )
-        if input_tensor is not None:
-            if not isinstance(input_tensor, KerasTensor):
-                raise ValueError(f"Argument `input_tensor` must be a KerasTensor. Received: {input_tensor}")
+        self._constant_value = None
+        if input_tensor is not None and not isinstance(input_tensor, KerasTensor):
+            # keras2a: Keras 2's `Input(tensor=<value>)`, a graph input whose value is fixed (`K.function` feeds it).
+            from torchkeras.backend.legacy_graph import constant_input_value
+
+            self._constant_value = constant_input_value(input_tensor)
+            batch_shape = tuple(self._constant_value.shape)
+            dtype = dtypes.standardize_dtype(self._constant_value.dtype)
+            input_tensor = None
+        elif input_tensor is not None:
             batch_shape = input_tensor.shape
             dtype = input_tensor.dtype
         elif shape is not None:
