@@ -1,10 +1,7 @@
-"""Shared helpers of the plotting functions: tensors to NumPy, image layouts, value ranges, box formats."""
+"""Shared helpers of the plotting functions: tensors to NumPy, image layouts, value ranges, boxes to xyxy."""
 import numpy as np
 
 from torchkeras import backend
-
-BOX_FORMATS = ("xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw", "rel_xyxy", "rel_yxyx", "rel_xywh",
-               "rel_center_xywh")
 
 
 def to_numpy(x):
@@ -42,28 +39,8 @@ def transform_value_range(images, original_range, target_range):
 
 
 def boxes_to_xyxy(boxes, bounding_box_format, height, width):
-    """Boxes of shape (..., 4) in `bounding_box_format` as absolute `[left, top, right, bottom]`."""
-    fmt = bounding_box_format.lower()
-    if fmt not in BOX_FORMATS:
-        raise ValueError(f"Invalid source or target format. Supported formats: {BOX_FORMATS}")
-    boxes = to_numpy(boxes).astype("float32")
-    if boxes.shape[-1] != 4:
-        raise ValueError(f"`boxes` must be a tensor with the last dimension of 4. Received: boxes.shape={boxes.shape}")
-    a, b, c, d = (boxes[..., i] for i in range(4))
-    if fmt.startswith("rel_"):
-        fmt = fmt[4:]
-        if fmt == "yxyx":
-            a, b, c, d = a * height, b * width, c * height, d * width
-        else:
-            a, b, c, d = a * width, b * height, c * width, d * height
-    if fmt == "xyxy":
-        x1, y1, x2, y2 = a, b, c, d
-    elif fmt == "yxyx":
-        y1, x1, y2, x2 = a, b, c, d
-    elif fmt == "xywh":
-        x1, y1, x2, y2 = a, b, a + c, b + d
-    elif fmt == "center_xywh":
-        x1, y1, x2, y2 = a - c / 2, b - d / 2, a + c / 2, b + d / 2
-    else:  # center_yxhw
-        x1, y1, x2, y2 = b - d / 2, a - c / 2, b + d / 2, a + c / 2
-    return np.stack([x1, y1, x2, y2], axis=-1)
+    """Boxes of shape (..., 4) in `bounding_box_format` as absolute `[left, top, right, bottom]` (NumPy)."""
+    from torchkeras.utils.bounding_boxes import converters
+
+    return to_numpy(converters.convert_format(to_numpy(boxes).astype("float32"), bounding_box_format, "xyxy",
+                                              height=height, width=width))
