@@ -434,7 +434,8 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
         with symbolic.escape_fake(), naming.name_scope(self.name, caller=self), device, \
                 torch.inference_mode(False):
             variable = Variable(initializer=initializer, shape=shape, dtype=dtype, trainable=trainable,
-                                autocast=autocast, aggregation=aggregation, name=name or "variable")
+                                autocast=autocast, aggregation=aggregation,
+                                name=name or naming.auto_name("variable"))
             # keras.distribution: the active distribution may lay the weight out over its device mesh.
             variable = distribution_state.distribute_variable(self, variable)
         variable.regularizer = regularizers.get(regularizer)
