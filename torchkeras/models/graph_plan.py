@@ -21,7 +21,8 @@ class GraphPlan:
         (not in shape-inference runs)."""
         from torchkeras.layers.layer import Layer, call_signature_info
 
-        self._graph = (inputs, outputs_struct, nodes_by_depth)  # what the plan is rebuilt from on a deepcopy
+        # What the plan is rebuilt from on a deepcopy.
+        self._graph = (inputs, outputs_struct, nodes_by_depth, list(side_outputs))
         self._slots = {}
         self.input_slots = [self._slot(t) for t in inputs]
         self.input_dtypes = [_torch_dtype(t.dtype) for t in inputs]
@@ -52,6 +53,17 @@ class GraphPlan:
                                          mask_in, mask_out, arg_masks))
         self.output_slots = [self._slot(t) for t in flat_outputs]
         self.side_outputs = [(self._slot(t), callback) for t, callback in side_outputs]
+        # Each intermediate value is dropped after its last reader: a lower peak of memory, and the allocator
+        # reuses the freed blocks instead of touching fresh pages for every layer's output.
+        last_reader = {}
+        for index, step in enumerate(self.steps):
+            for slot in step.reads:
+                last_reader[slot] = index
+        kept = set(self.output_slots) | {slot for slot, _ in self.side_outputs}
+        self.free_after = [() for _ in self.steps]
+        for slot, index in last_reader.items():
+            if slot not in kept:
+                self.free_after[index] += (slot,)
         self.output_has_mask = [getattr(t, "_keras_mask", None) is not None for t in flat_outputs]
         self.n_slots = len(self._slots)
         self.single_output = not tree.is_nested(outputs_struct)
@@ -75,8 +87,10 @@ class GraphPlan:
             values[slot] = x
             if masks is not None and input_masks is not None:
                 masks[slot] = input_masks[i]
-        for step in self.steps:
+        for step, free in zip(self.steps, self.free_after):
             step(values, masks, training)
+            for slot in free:
+                values[slot] = None
         if self.side_outputs and not symbolic.in_symbolic_scope():
             for slot, callback in self.side_outputs:
                 callback(values[slot])
@@ -151,6 +165,7 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
                     if isinstance(out, torch.Tensor):
                         out._keras_mask = m  # layers that read their inputs' masks directly find it
 
+    reads = tuple(s for s in in_slots if s is not None)
     if simple:
         i = in_slots[[k for k, s in enumerate(in_slots) if s is not None][0]]
 
@@ -164,6 +179,7 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
             x = values[i]
             finish(values, masks, call(x, **kwargs), x, m)
 
+        step.reads = reads
         return step
 
     def step(values, masks, training):
@@ -195,6 +211,7 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
                     kwargs[mask_param] = masks[slot]
         finish(values, masks, call(*args, **kwargs), first_arg, first_mask)
 
+    step.reads = reads
     return step
 
 
