@@ -16,7 +16,8 @@ boundary, once:
   variable-length string attribute, which is how Keras stores names and configs), where no Python code can
   interrupt it. So `preflight` first walks the file's metadata (every object header, attribute and dataset
   header) in a forked child process; a child that makes no progress for 2 seconds, or dies, means a damaged
-  file and a clear error, before the loader reads anything. (Where `os.fork` is unavailable, it is skipped.)
+  file and a clear error, before the loader reads anything. (Where `os.fork` is unavailable, it is skipped;
+  `TORCHKERAS_H5_PREFLIGHT_SECONDS` sets the limit, 0 turns it off.)
 """
 import math
 import os
@@ -88,7 +89,9 @@ def open_for_reading(filepath):
     return f
 
 
-PREFLIGHT_SECONDS = 2.0
+# Seconds without progress before a preflight walk counts as a hang; `TORCHKERAS_H5_PREFLIGHT_SECONDS=0` turns the
+# preflight off (a trusted file on a machine too loaded to schedule the child promptly).
+PREFLIGHT_SECONDS = float(os.environ.get("TORCHKERAS_H5_PREFLIGHT_SECONDS", "2.0")) or None
 
 
 def _walk_metadata(h5_file, progress=None):
