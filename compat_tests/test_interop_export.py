@@ -31,8 +31,8 @@ def test_exported_programs_agree(tmp_path):
     x = torch.rand(1, 6)
     k_out = torch.export.load(k_path).module()(x)
     t_out = torch.export.load(t_path).module()(x)
-    np.testing.assert_allclose(t_out.detach().numpy(), k_out.detach().numpy(), rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(t_out.detach().numpy(), k_model.predict(x.numpy(), verbose=0), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(t_out.detach().numpy(), k_out.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(t_out.detach().numpy(), k_model.predict(x.numpy(), verbose=0), rtol=1e-5, atol=1e-6)
 
 
 def test_functional_program_signature_matches_keras(tmp_path):
@@ -49,4 +49,4 @@ def test_functional_program_signature_matches_keras(tmp_path):
     inputs = [torch.rand(1, 3), torch.rand(1, 2)]
     k_out = torch.export.load(k_path).module()(inputs)
     t_out = torch.export.load(t_path).module()(inputs)
-    np.testing.assert_allclose(t_out.detach().numpy(), k_out.detach().numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(t_out.detach().numpy(), k_out.detach().numpy(), rtol=1e-5, atol=1e-6)

@@ -38,7 +38,7 @@ def test_same_outputs_and_parameter_counts():
     k_model, t_model = keras_model(torch_block(0)), torchkeras_model(torch_block(1))
     copy_weights(k_model, t_model)
     x = np.random.rand(5, 4).astype("float32")
-    np.testing.assert_allclose(t_model.predict(x, verbose=0), k_model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(t_model.predict(x, verbose=0), k_model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
     assert t_model.count_params() == k_model.count_params()
     assert t_model.get_layer("block").output.shape == k_model.get_layer("block").output.shape
 
@@ -51,7 +51,7 @@ def test_weights_files_are_interchangeable(tmp_path):
     k_model.save_weights(path)
     t_model.load_weights(path)
     x = np.random.rand(5, 4).astype("float32")
-    np.testing.assert_allclose(t_model.predict(x, verbose=0), k_model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(t_model.predict(x, verbose=0), k_model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(t_model.get_layer("block").module[1].running_mean, torch.full((6,), 0.5))
 
     t_back = torchkeras_model(torch_block(2))
@@ -87,4 +87,4 @@ def test_state_dict_holds_each_keras_weight_once():
     assert len(t_model.state_dict()) == len(t_model.weights)  # Keras 3 lists every weight twice
     t_model.load_state_dict({k.replace("/", "."): v for k, v in keras_state.items()})
     x = np.random.rand(6, 4).astype("float32")
-    np.testing.assert_allclose(t_model.predict(x, verbose=0), k_model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(t_model.predict(x, verbose=0), k_model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)

@@ -1,4 +1,6 @@
+import copy
 import os
+import random
 
 import numpy as np
 import pytest
@@ -8,12 +10,26 @@ import torch
 os.environ.setdefault("TORCHKERAS_PROGBAR", "keras")
 
 
+_MODULE_RNG_STATES = {}
+
+
+def restart_module_rng(module):
+    """A test module's shared `RNG = np.random.default_rng(seed)` starts every test where it stood after the
+    module was imported, so a test draws the same data alone, in its file, or in any order."""
+    rng = getattr(module, "RNG", None)
+    if isinstance(rng, np.random.Generator):
+        state = _MODULE_RNG_STATES.setdefault(module.__name__, copy.deepcopy(rng.bit_generator.state))
+        rng.bit_generator.state = copy.deepcopy(state)
+
+
 @pytest.fixture(autouse=True)
-def _seed_and_clear():
+def _seed_and_clear(request):
     import torchkeras
 
+    random.seed(0)
     np.random.seed(0)
     torch.manual_seed(0)
+    restart_module_rng(request.module)
     torchkeras.backend.clear_session(free_memory=False)
     yield
 

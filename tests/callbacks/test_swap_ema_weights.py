@@ -26,7 +26,8 @@ def test_validation_runs_with_the_averaged_weights(data):
     history = _fit(model, data, [keras.callbacks.SwapEMAWeights()])
     # At the end of fit the model holds the averages (finalize_variable_values), i.e. the last validation's weights.
     val = model.evaluate(x[30:], y[30:], verbose=0)
-    np.testing.assert_allclose(history.history["val_loss"][-1], val, rtol=1e-6)
+    # (validation ran in batches of 8, evaluate in one batch of 10)
+    np.testing.assert_allclose(history.history["val_loss"][-1], val, rtol=1e-5)
     plain = _ema_model()
     plain_history = _fit(plain, data, [])
     assert abs(plain_history.history["val_loss"][-1] - history.history["val_loss"][-1]) > 1e-6

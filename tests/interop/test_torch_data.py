@@ -22,8 +22,10 @@ def twins():
 
 
 def assert_same_weights(a, b):
+    # Two training runs over the same batches: equal up to float32 rounding (kernels may differ with the
+    # memory layout of each batch); a wrong batch or step differs by far more.
     for x, y in zip(a.get_weights(), b.get_weights()):
-        np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
 
 
 def test_tensors_on_the_device_train_like_numpy(device):
@@ -32,14 +34,14 @@ def test_tensors_on_the_device_train_like_numpy(device):
     h1 = model.fit(torch.tensor(x, device=device), torch.tensor(y, device=device), batch_size=8, epochs=2,
                    shuffle=False, verbose=0)
     h2 = twin.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
-    np.testing.assert_allclose(h1.history["loss"], h2.history["loss"], rtol=1e-6)
+    np.testing.assert_allclose(h1.history["loss"], h2.history["loss"], rtol=1e-5)
     assert_same_weights(model, twin)
     logs = model.evaluate(torch.tensor(x, device=device), torch.tensor(y, device=device), verbose=0,
                           return_dict=True)
-    assert logs == pytest.approx(twin.evaluate(x, y, verbose=0, return_dict=True), rel=1e-6)
+    assert logs == pytest.approx(twin.evaluate(x, y, verbose=0, return_dict=True), rel=1e-5)
     predictions = model.predict(torch.tensor(x, device=device), verbose=0)
     assert isinstance(predictions, np.ndarray) and predictions.shape == (32, 1)
-    np.testing.assert_allclose(predictions, twin.predict(x, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(predictions, twin.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
 def test_dataset_and_dataloader_train_like_arrays():
@@ -54,9 +56,11 @@ def test_dataset_and_dataloader_train_like_arrays():
     assert_same_weights(from_dataset, from_arrays)
     assert_same_weights(from_loader, from_arrays)
     loader = DataLoader(dataset, batch_size=5)
-    assert from_loader.evaluate(loader, verbose=0) == pytest.approx(from_loader.evaluate(x, y, verbose=0))
+    # Batches of 5 against batches of 32: BLAS picks kernels by batch size, so float32 results differ in
+    # the last bits (5e-6 relative seen on other CPUs).
+    assert from_loader.evaluate(loader, verbose=0) == pytest.approx(from_loader.evaluate(x, y, verbose=0), rel=1e-5)
     np.testing.assert_allclose(from_loader.predict(DataLoader(TensorDataset(torch.tensor(x)), batch_size=5),
-                                                   verbose=0), from_loader.predict(x, verbose=0), rtol=1e-6)
+                                                   verbose=0), from_loader.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
 def test_dataloader_with_a_distributed_sampler_trains_on_its_shard():
@@ -106,6 +110,6 @@ def test_dict_batches_from_tensors_and_datasets():
     twin.fit(DataLoader(DictDataset(x, y), batch_size=8), epochs=2, verbose=0)
     assert_same_weights(model, twin)
     predictions = twin.predict(inputs, verbose=0)
-    np.testing.assert_allclose(predictions, model.predict(inputs, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(predictions, model.predict(inputs, verbose=0), rtol=1e-5, atol=1e-6)
     assert model.evaluate(DataLoader(DictDataset(x, y), batch_size=32), verbose=0) == pytest.approx(
-        model.evaluate(inputs, torch.tensor(y), verbose=0), rel=1e-6)
+        model.evaluate(inputs, torch.tensor(y), verbose=0), rel=1e-5)

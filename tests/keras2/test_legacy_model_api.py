@@ -83,7 +83,8 @@ def test_evaluate_and_predict_generator_match_modern_calls():
     np.testing.assert_allclose(model.evaluate_generator(batches(X, Y_CAT), steps=3), expected, rtol=1e-6)
     np.testing.assert_allclose(model.evaluate_generator(Seq(X, Y_CAT), workers=2), expected, rtol=1e-6)
     predicted = model.predict_generator((X[i:i + 8] for i in range(0, 24, 8)), steps=3)
-    np.testing.assert_allclose(predicted, model.predict(X, verbose=0), rtol=1e-6)
+    # batches of 8 against one batch of 24: float32 kernels depend on the batch size
+    np.testing.assert_allclose(predicted, model.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
 
 
 def test_predict_classes_and_proba(fresh_warnings):
@@ -160,7 +161,7 @@ def test_generator_is_read_ahead_with_workers_in_order():
     np.testing.assert_allclose(ahead, plain, rtol=1e-6)
     with pytest.warns(UserWarning, match="cannot be shared between processes"):
         out = model.predict((X[i:i + 8] for i in range(0, 24, 8)), use_multiprocessing=True, verbose=0)
-    np.testing.assert_allclose(out, model.predict(X, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(out, model.predict(X, verbose=0), rtol=1e-5, atol=1e-6)  # batches of 8 vs 24
 
 
 def test_generator_errors_reach_the_caller_through_the_reader_thread():

@@ -114,7 +114,7 @@ def test_categorical_crossentropy(onehot):
     logits = torch.tensor(z, dtype=torch.float32)
     torch_ce = torch.nn.functional.cross_entropy(logits, torch.tensor(y.argmax(-1)), reduction="none")
     np.testing.assert_allclose(L.categorical_crossentropy(y.astype("float32"), logits, from_logits=True).numpy(),
-                               torch_ce.numpy(), rtol=1e-6)
+                               torch_ce.numpy(), rtol=1e-5)
 
 
 def test_categorical_crossentropy_on_other_axis(onehot):
@@ -201,8 +201,9 @@ def test_ctc_matches_torch_reference():
     log_probs = torch.log_softmax(torch.tensor(logits).transpose(0, 1), -1)
     expected = torch.nn.functional.ctc_loss(log_probs, torch.tensor(y_true), torch.tensor([7, 7]),
                                             torch.tensor([3, 1]), blank=0, reduction="none")
-    np.testing.assert_allclose(L.ctc(y_true, logits).numpy(), expected.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(L.CTC()(y_true, logits).numpy(), expected.numpy().mean(), rtol=1e-6)
+    # another implementation of the same recursion: float32 sums in another order
+    np.testing.assert_allclose(L.ctc(y_true, logits).numpy(), expected.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(L.CTC()(y_true, logits).numpy(), expected.numpy().mean(), rtol=1e-5)
     with pytest.raises(ValueError, match="Logits `y_pred` are expected"):
         L.ctc(y_true, logits[0])
 

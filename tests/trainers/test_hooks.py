@@ -40,8 +40,8 @@ def test_keras2_compiled_loss_and_compiled_metrics_train_like_the_default_step()
     expected = reference.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
     got = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
     assert sorted(got) == sorted(expected) == ["loss", "mae"]
-    for key in expected:
-        np.testing.assert_allclose(got[key], expected[key], rtol=1e-6)
+    for key in expected:  # another step implementation over 8 steps: equal up to float32 rounding
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-5)
 
 
 def test_nested_logs_are_flattened_for_every_callback():

@@ -53,8 +53,9 @@ def test_channels_first_equals_channels_last(rank):
     first.build((None, 3) + x.shape[1:-1])
     first.set_weights(last.get_weights())  # the kernel layout is the same for both data formats
     out_first = first(np.moveaxis(x, -1, 1).copy())
+    # two memory layouts, two sets of convolution kernels
     np.testing.assert_allclose(np.moveaxis(out_first.detach().numpy(), 1, -1), out_last.detach().numpy(),
-                               atol=1e-6)
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_groups():
@@ -113,7 +114,9 @@ def test_causal_output_depends_only_on_the_past():
     x2 = x.copy()
     x2[:, 5:] += 10.0
     changed = layer(x2).detach().numpy()
-    np.testing.assert_array_equal(changed[:, :5], base[:, :5])
+    # Other inputs, so not bit-for-bit (a convolution algorithm may mix neighbouring inputs); a leak from the
+    # future would move these outputs by ~1.
+    np.testing.assert_allclose(changed[:, :5], base[:, :5], rtol=1e-6, atol=1e-6)
     assert not np.allclose(changed[:, 5:], base[:, 5:])
 
 

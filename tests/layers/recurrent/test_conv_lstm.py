@@ -74,7 +74,8 @@ def test_conv_lstm_masks_keep_states():
     np.testing.assert_allclose(seq[0, 2].detach().numpy(), seq[0, 1].detach().numpy())
     np.testing.assert_allclose(h[0].detach().numpy(), seq[0, 1].detach().numpy())
     short, _, _ = layer(x[:1, :2])
-    np.testing.assert_allclose(short[0, -1].detach().numpy(), h[0].detach().numpy(), atol=1e-6)
+    # batch 1 against batch 2: other convolution kernels
+    np.testing.assert_allclose(short[0, -1].detach().numpy(), h[0].detach().numpy(), atol=1e-5)
 
 
 def test_conv_lstm_symbolic_model_and_training():

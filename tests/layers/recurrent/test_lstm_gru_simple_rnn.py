@@ -122,9 +122,9 @@ def test_fused_and_per_step_paths_agree_with_gradients(cls, mask, device):
                         [w.grad.cpu().numpy() for w in layer.weights]))
     for a, b in zip(results[0][0], results[1][0]):
         np.testing.assert_allclose(a, b, atol=1e-5)
-    np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-5)
-    for a, b in zip(results[0][2], results[1][2]):
-        np.testing.assert_allclose(a, b, atol=1e-5)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-5, atol=1e-5)
+    for a, b in zip(results[0][2], results[1][2]):  # weight gradients: sums over batch and time, up to ~5
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
 def test_fused_kernel_is_used_for_default_lstm_and_masks(monkeypatch):
@@ -237,7 +237,7 @@ def test_dropout_only_in_training_and_fixed_across_time(cls):
     cell = layers.SimpleRNNCell(3, dropout=0.5, activation=None, recurrent_initializer="zeros", seed=1)
     rnn = layers.RNN(cell, return_sequences=True)
     out = rnn(x, training=True).detach()
-    assert torch.allclose(out, out[:, :1].expand_as(out))
+    assert torch.allclose(out, out[:, :1].expand_as(out), atol=1e-6)
 
 
 def test_seeded_dropout_is_reproducible():

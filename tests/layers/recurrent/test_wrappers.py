@@ -168,7 +168,9 @@ def test_time_distributed_dense_equals_dense_per_step():
     out = td(x)
     dense = td.layer
     for t in range(4):
-        np.testing.assert_allclose(out[:, t].detach().numpy(), dense(x[:, t]).detach().numpy(), atol=1e-6)
+        # one matmul over (2 * 4) rows against one over 2 rows: other kernels, same numbers up to rounding
+        np.testing.assert_allclose(out[:, t].detach().numpy(), dense(x[:, t]).detach().numpy(), rtol=1e-5,
+                                   atol=1e-6)
     assert td.compute_output_shape((None, 4, 5)) == (None, 4, 3)
     assert [w.path for w in td.weights] == ["time_distributed/dense/kernel", "time_distributed/dense/bias"]
 
