@@ -31,8 +31,11 @@ def _fit_both(make, x, y, loss, optimizer, epochs=2, batch_size=16):
     k_hist = k_model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0)
     t_hist = t_model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0)
     np.testing.assert_allclose(t_hist.history["loss"], k_hist.history["loss"], rtol=1e-5)
+    # Adam divides by sqrt(v): a weight whose gradients are ~1e-7 (next to epsilon) amplifies float32 rounding
+    # differences of the gradient, up to a small fraction of the learning rate per step. A wrong gate order,
+    # mask or update rule moves weights by about the learning rate (1e-2).
     for k, t in zip(k_model.get_weights(), t_model.get_weights()):
-        np.testing.assert_allclose(t, k, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(t, k, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("rnn", ["LSTM", "GRU"])
