@@ -148,17 +148,25 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
     def __new__(cls, *args, **kwargs):
         obj = object.__new__(cls)
         torch.nn.Module.__init__(obj)
-        # Remember the constructor arguments: they are the default `get_config()` of custom layers.
+        # Remember the constructor arguments: they are the default `get_config()` of custom layers. As in
+        # Keras, the defaults of arguments not passed are included (those of plain JSON types: other defaults
+        # are left for the constructor to supply again).
         try:
-            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+            signature = inspect.signature(cls.__init__)
+            bound = signature.bind(None, *args, **kwargs)
+            passed = set(bound.arguments)
+            bound.apply_defaults()
             auto = {}
             for key, value in list(bound.arguments.items())[1:]:
-                param = inspect.signature(cls.__init__).parameters[key]
+                param = signature.parameters[key]
                 if param.kind == param.VAR_KEYWORD:
                     auto.update(value)
-                elif param.kind != param.VAR_POSITIONAL:
+                elif param.kind != param.VAR_POSITIONAL and (key in passed or _is_plain_config_value(value)):
                     auto[key] = value
             obj.__dict__["_auto_config"] = auto  # not tracked: the layers it may hold belong elsewhere
+            # Keras leaves `name` out of the config when the constructor cannot take it back.
+            obj.__dict__["_auto_config_takes_name"] = "name" in signature.parameters or any(
+                p.kind == p.VAR_KEYWORD for p in signature.parameters.values())
         except (TypeError, ValueError):
             obj.__dict__["_auto_config"] = None
         return obj
@@ -970,23 +978,33 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
     # --- config ----------------------------------------------------------------------------------------
     def get_config(self):
         """The layer's constructor arguments, as a JSON-friendly dict."""
+        config = self._constructor_config() if not _overrides(self, "get_config", Layer) else {"name": self.name}
+        return self._with_base_config(config)
+
+    def _constructor_config(self):
+        """The automatic config of a layer that does not implement `get_config()`: its name and constructor
+        arguments (with their defaults), in Keras's order."""
+        auto = getattr(self, "_auto_config", None)
+        if auto is None:
+            raise NotImplementedError(
+                f"Layer {type(self).__name__} does not implement get_config(), and its constructor "
+                "arguments could not be recorded. Implement `get_config()` in your layer."
+            )
         config = {"name": self.name}
-        if not _overrides(self, "get_config", Layer):
-            auto = getattr(self, "_auto_config", None)
-            if auto is None:
-                raise NotImplementedError(
-                    f"Layer {type(self).__name__} does not implement get_config(), and its constructor "
-                    "arguments could not be recorded. Implement `get_config()` in your layer."
-                )
-            config.update({k: v for k, v in auto.items() if k not in ("name", "dtype", "trainable")})
-        base = {"name": config.pop("name"), "trainable": self.trainable,
-                "dtype": dtype_policies.serialize(self.dtype_policy)}
+        config.update({k: v for k, v in auto.items() if k != "name"})
+        if not self.__dict__.get("_auto_config_takes_name", True):
+            del config["name"]  # Keras leaves it out when the constructor cannot take it back
+        return config
+
+    def _with_base_config(self, config):
+        """`config` with the keys every layer has (over the constructor's, keeping their place)."""
+        config["trainable"] = self.trainable
+        config["dtype"] = dtype_policies.serialize(self.dtype_policy)
         if self.activity_regularizer is not None:
             from torchkeras import regularizers
 
-            base["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        base.update(config)
-        return base
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
 
     @classmethod
     def from_config(cls, config):
@@ -1124,6 +1142,17 @@ def _call_build(build, shapes):
     first = next(iter(shapes.items()))
     build(first[1])
     return dict([first])
+
+
+def _is_plain_config_value(value):
+    """A value Keras records in an automatic config: str, int, float, bool, None, or lists/tuples/dicts of them."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain_config_value(v) for v in value)
+    if isinstance(value, dict):
+        return all(_is_plain_config_value(v) for v in value.values())
+    return False
 
 
 def _accepted_kwargs(cls):

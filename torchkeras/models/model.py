@@ -278,12 +278,10 @@ class Model(Trainer, Layer):
     def get_config(self):
         if type(self).get_config is not Model.get_config:
             return super().get_config()
-        # Subclassed model: the constructor arguments, if they can be recorded.
-        config = {"name": self.name, "trainable": self.trainable}
-        auto = getattr(self, "_auto_config", None)
-        if auto:
-            config.update(auto)
-        return config
+        # Subclassed model: the constructor arguments, if they can be recorded (as a layer's).
+        if getattr(self, "_auto_config", None) is None:
+            return {"name": self.name, "trainable": self.trainable}
+        return self._with_base_config(self._constructor_config())
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -237,7 +237,8 @@ def serialize_keras_object(obj):
             result["module"], result["registered_name"] = special
     else:
         result = {
-            "module": cls.__module__,
+            # Keras writes no module for classes defined in the running script.
+            "module": None if cls.__module__ == "__main__" else cls.__module__,
             "class_name": cls.__name__,
             "config": config,
             "registered_name": registered or cls.__name__,
@@ -262,8 +263,10 @@ def _serialize_function(fn):
         if module in ("keras.losses", "keras.metrics", "keras.activations"):
             module = "builtins"  # how Keras 3 writes its built-in functions
         return {"module": module, "class_name": "function", "config": public, "registered_name": "function"}
+    # Keras names a Python function by its (registered) name only, under the module of the function type.
+    module = "builtins" if isinstance(fn, types.FunctionType) else getattr(fn, "__module__", None)
     return {
-        "module": getattr(fn, "__module__", None),
+        "module": module,
         "class_name": "function",
         "config": registered or name,
         "registered_name": "function",

@@ -1,5 +1,6 @@
 """Data adapters: turn `fit`/`evaluate`/`predict` inputs into an iterator of device-resident batches."""
 import types
+import warnings
 
 import numpy as np
 import torch
@@ -7,6 +8,8 @@ import torch
 from torchkeras.trainers.data_adapters import data_adapter_utils
 from torchkeras.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 from torchkeras.trainers.data_adapters.generator_data_adapter import GeneratorDataAdapter
+from torchkeras.trainers.data_adapters.tf_dataset_adapter import TFDatasetAdapter
+from torchkeras.trainers.data_adapters.tf_dataset_adapter import is_tf_dataset
 from torchkeras.trainers.data_adapters.torch_data_loader_adapter import TorchDataLoaderAdapter
 from torchkeras.utils import tree
 
@@ -45,7 +48,7 @@ def _lists_to_arrays(value, name):
 
 def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None, shuffle=False,
                      class_weight=None, argument="x", workers=None, use_multiprocessing=None, max_queue_size=None):
-    """Pick the adapter for `x`: arrays, a torch DataLoader/Dataset, a PyDataset, or a generator.
+    """Pick the adapter for `x`: arrays, a torch DataLoader/Dataset, a PyDataset, a tf.data.Dataset, or a generator.
 
     `argument` names the data in error messages (`x`, `validation_data`). `workers`, `use_multiprocessing` and
     `max_queue_size` are Keras 2's `fit`/`evaluate`/`predict` arguments: given, they set how a PyDataset (Keras 2
@@ -56,12 +59,32 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps_per_e
     loop = {"workers": workers, "use_multiprocessing": use_multiprocessing, "max_queue_size": max_queue_size}
     if py_dataset_adapter.is_py_dataset(x):
         _no_targets(y, sample_weight, "a PyDataset")
+        if shuffle and getattr(x, "num_batches", None) is None:
+            warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as an "
+                          "infinite PyDataset. The PyDataset is expected to already be shuffled.", stacklevel=2)
         if class_weight is not None:
             return py_dataset_adapter.PyDatasetAdapter(x, shuffle=shuffle, class_weight=class_weight,
                                                        argument=argument, **loop)
         return py_dataset_adapter.PyDatasetAdapter(x, shuffle=shuffle, argument=argument, **loop)
+    if is_tf_dataset(x):
+        _no_targets(y, sample_weight, "a tf.data.Dataset")
+        if shuffle:
+            warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
+                          "tf.data.Dataset. The Dataset is expected to already be shuffled (via "
+                          "`.shuffle(buffer_size)`).", stacklevel=2)
+        return TFDatasetAdapter(x, class_weight=class_weight, argument=argument)
     if isinstance(x, (torch.utils.data.DataLoader, torch.utils.data.Dataset)):
         _no_targets(y, sample_weight, "a torch DataLoader or Dataset")
+        if class_weight is not None:
+            raise ValueError(
+                "Argument `class_weight` is not supported for torch DataLoader inputs. You can modify your "
+                "`__getitem__ ` method to return input tensor, label and class_weight. Alternatively, use a custom "
+                "training loop. See the User Guide https://keras.io/guides/custom_train_step_in_torch/"
+                f"#supporting-sampleweight-amp-classweight for more details. Received: class_weight={class_weight}"
+            )
+        if shuffle and isinstance(x, torch.utils.data.DataLoader):  # a Dataset is batched (and shuffled) here
+            warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
+                          "torch DataLoader. The DataLoader is expected to already be shuffled.", stacklevel=2)
         return TorchDataLoaderAdapter(x, batch_size=batch_size, shuffle=shuffle, argument=argument)
     if isinstance(x, (types.GeneratorType,)) or hasattr(x, "__next__"):
         _no_targets(y, sample_weight, "a generator")

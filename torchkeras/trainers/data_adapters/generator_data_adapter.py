@@ -110,14 +110,14 @@ class GeneratorDataAdapter:
             self._start()
         if self._peeked is not None:
             if self._peeked_on_device is None:
-                self._peeked_on_device = batch_to_device(self._peeked, self.device)
+                self._peeked_on_device = self._to_device(self._peeked)
             return self._peeked_on_device
         try:
             first = next(iter(self._source))
         except StopIteration:
             raise self._empty_error() from None
         _check_batch(first)
-        return batch_to_device(first, self.device)
+        return self._to_device(first)
 
     def get_iterator(self):
         if self._is_iterator:
@@ -129,10 +129,13 @@ class GeneratorDataAdapter:
             if batch is self._peeked and self._peeked is not None:
                 self._peeked = None
                 on_device, self._peeked_on_device = self._peeked_on_device, None
-                yield on_device if on_device is not None else batch_to_device(batch, self.device)
+                yield on_device if on_device is not None else self._to_device(batch)
                 continue
             _check_batch(batch)
-            yield batch_to_device(batch, self.device)
+            yield self._to_device(batch)
+
+    def _to_device(self, batch):
+        return batch_to_device(batch, self.device)
 
     def on_epoch_end(self):
         pass
