@@ -703,12 +703,17 @@ NAMESPACES = {
     },
     'keras.legacy': {
         'layers': 'torchkeras.legacy.layers',
+        'saving': 'torchkeras.legacy.saving',
     },
     'keras.legacy.layers': {
         'AtrousConvolution1D': 'torchkeras.legacy.layers:AtrousConvolution1D',
         'AtrousConvolution2D': 'torchkeras.legacy.layers:AtrousConvolution2D',
         'Highway': 'torchkeras.legacy.layers:Highway',
         'MaxoutDense': 'torchkeras.legacy.layers:MaxoutDense',
+    },
+    'keras.legacy.saving': {
+        'deserialize_keras_object': 'torchkeras.legacy.saving.serialization:deserialize_keras_object',
+        'serialize_keras_object': 'torchkeras.legacy.saving.serialization:serialize_keras_object',
     },
     'keras.losses': {
         'BCE': 'torchkeras.losses.crossentropy:binary_crossentropy',
@@ -1812,6 +1817,7 @@ NAMESPACES = {
         'is_interactive_logging_enabled': 'torchkeras.config.flags:is_interactive_logging_enabled',
         'is_keras_tensor': 'torchkeras.backend:is_keras_tensor',
         'layer_utils': 'torchkeras.utils.layer_utils',
+        'legacy': 'torchkeras.utils.legacy',
         'load_img': 'torchkeras.utils.image_utils:load_img',
         'model_to_dot': 'torchkeras.utils.model_visualization:model_to_dot',
         'normalize': 'torchkeras.utils.numerical_utils:normalize',
@@ -1854,6 +1860,10 @@ NAMESPACES = {
         'convert_all_kernels_in_model': 'torchkeras.utils.layer_utils:convert_all_kernels_in_model',
         'print_summary': 'torchkeras.utils.summary_utils:print_summary',
     },
+    'keras.utils.legacy': {
+        'deserialize_keras_object': 'torchkeras.legacy.saving.serialization:deserialize_keras_object',
+        'serialize_keras_object': 'torchkeras.legacy.saving.serialization:serialize_keras_object',
+    },
     'keras.utils.traceback_utils': {
         'disable_traceback_filtering': 'torchkeras.config.flags:disable_traceback_filtering',
         'enable_traceback_filtering': 'torchkeras.config.flags:enable_traceback_filtering',
@@ -1886,5 +1896,6 @@ VIRTUAL = (
     'keras._legacy.preprocessing.text',
     'keras.layers.experimental',
     'keras.layers.experimental.preprocessing',
+    'keras.utils.legacy',
     'keras.utils.traceback_utils',
 )
