@@ -40,6 +40,7 @@ NAMESPACES = {
         'constraints': 'torchkeras.constraints',
         'datasets': 'torchkeras.datasets',
         'device': 'torchkeras.backend:device_scope',
+        'distillation': 'torchkeras.distillation',
         'distribution': 'torchkeras.distribution',
         'dtype_policies': 'torchkeras.dtype_policies',
         'export': 'torchkeras.export',
@@ -418,6 +419,12 @@ NAMESPACES = {
         'get_label_names': 'torchkeras.datasets.reuters:get_label_names',
         'get_word_index': 'torchkeras.datasets.reuters:get_word_index',
         'load_data': 'torchkeras.datasets.reuters:load_data',
+    },
+    'keras.distillation': {
+        'DistillationLoss': 'torchkeras.distillation.distillation_loss:DistillationLoss',
+        'Distiller': 'torchkeras.distillation.distiller:Distiller',
+        'FeatureDistillation': 'torchkeras.distillation.distillation_loss:FeatureDistillation',
+        'LogitsDistillation': 'torchkeras.distillation.distillation_loss:LogitsDistillation',
     },
     'keras.distribution': {
         'DataParallel': 'torchkeras.distribution.distribution_lib:DataParallel',
