@@ -26,8 +26,10 @@ NAMESPACES = {
         'Optimizer': 'torchkeras.optimizers.base_optimizer:Optimizer',
         'Quantizer': 'torchkeras.quantizers.quantizers:Quantizer',
         'Regularizer': 'torchkeras.regularizers.regularizer:Regularizer',
+        'RematScope': 'torchkeras.backend.remat:RematScope',
         'Sequential': 'torchkeras.models.sequential:Sequential',
         'StatelessScope': 'torchkeras.backend.stateless_scope:StatelessScope',
+        'SymbolicScope': 'torchkeras.backend.symbolic_scope:SymbolicScope',
         'Variable': 'torchkeras.backend:Variable',
         '_legacy': 'torchkeras._legacy',
         'activations': 'torchkeras.activations',
@@ -38,6 +40,7 @@ NAMESPACES = {
         'constraints': 'torchkeras.constraints',
         'datasets': 'torchkeras.datasets',
         'device': 'torchkeras.backend:device_scope',
+        'distillation': 'torchkeras.distillation',
         'distribution': 'torchkeras.distribution',
         'dtype_policies': 'torchkeras.dtype_policies',
         'export': 'torchkeras.export',
@@ -55,6 +58,7 @@ NAMESPACES = {
         'quantizers': 'torchkeras.quantizers',
         'random': 'torchkeras.random',
         'regularizers': 'torchkeras.regularizers',
+        'remat': 'torchkeras.backend.remat:remat',
         'saving': 'torchkeras.saving',
         'tree': 'torchkeras.tree',
         'utils': 'torchkeras.utils',
@@ -416,6 +420,12 @@ NAMESPACES = {
         'get_word_index': 'torchkeras.datasets.reuters:get_word_index',
         'load_data': 'torchkeras.datasets.reuters:load_data',
     },
+    'keras.distillation': {
+        'DistillationLoss': 'torchkeras.distillation.distillation_loss:DistillationLoss',
+        'Distiller': 'torchkeras.distillation.distiller:Distiller',
+        'FeatureDistillation': 'torchkeras.distillation.distillation_loss:FeatureDistillation',
+        'LogitsDistillation': 'torchkeras.distillation.distillation_loss:LogitsDistillation',
+    },
     'keras.distribution': {
         'DataParallel': 'torchkeras.distribution.distribution_lib:DataParallel',
         'DeviceMesh': 'torchkeras.distribution.mesh:DeviceMesh',
@@ -700,12 +710,17 @@ NAMESPACES = {
     },
     'keras.legacy': {
         'layers': 'torchkeras.legacy.layers',
+        'saving': 'torchkeras.legacy.saving',
     },
     'keras.legacy.layers': {
         'AtrousConvolution1D': 'torchkeras.legacy.layers:AtrousConvolution1D',
         'AtrousConvolution2D': 'torchkeras.legacy.layers:AtrousConvolution2D',
         'Highway': 'torchkeras.legacy.layers:Highway',
         'MaxoutDense': 'torchkeras.legacy.layers:MaxoutDense',
+    },
+    'keras.legacy.saving': {
+        'deserialize_keras_object': 'torchkeras.legacy.saving.serialization:deserialize_keras_object',
+        'serialize_keras_object': 'torchkeras.legacy.saving.serialization:serialize_keras_object',
     },
     'keras.losses': {
         'BCE': 'torchkeras.losses.crossentropy:binary_crossentropy',
@@ -1809,6 +1824,7 @@ NAMESPACES = {
         'is_interactive_logging_enabled': 'torchkeras.config.flags:is_interactive_logging_enabled',
         'is_keras_tensor': 'torchkeras.backend:is_keras_tensor',
         'layer_utils': 'torchkeras.utils.layer_utils',
+        'legacy': 'torchkeras.utils.legacy',
         'load_img': 'torchkeras.utils.image_utils:load_img',
         'model_to_dot': 'torchkeras.utils.model_visualization:model_to_dot',
         'normalize': 'torchkeras.utils.numerical_utils:normalize',
@@ -1851,6 +1867,10 @@ NAMESPACES = {
         'convert_all_kernels_in_model': 'torchkeras.utils.layer_utils:convert_all_kernels_in_model',
         'print_summary': 'torchkeras.utils.summary_utils:print_summary',
     },
+    'keras.utils.legacy': {
+        'deserialize_keras_object': 'torchkeras.legacy.saving.serialization:deserialize_keras_object',
+        'serialize_keras_object': 'torchkeras.legacy.saving.serialization:serialize_keras_object',
+    },
     'keras.utils.traceback_utils': {
         'disable_traceback_filtering': 'torchkeras.config.flags:disable_traceback_filtering',
         'enable_traceback_filtering': 'torchkeras.config.flags:enable_traceback_filtering',
@@ -1883,5 +1903,6 @@ VIRTUAL = (
     'keras._legacy.preprocessing.text',
     'keras.layers.experimental',
     'keras.layers.experimental.preprocessing',
+    'keras.utils.legacy',
     'keras.utils.traceback_utils',
 )

@@ -18,6 +18,7 @@ from torchkeras.backend import dtypes
 from torchkeras.backend import naming
 from torchkeras.backend import stateless_scope as _stateless_scope
 from torchkeras.backend import phase_state as _phase_state
+from torchkeras.backend import remat as _remat
 from torchkeras.backend import symbolic
 from torchkeras.backend.device import device_scope
 from torchkeras.backend.keras_tensor import KerasTensor
@@ -57,6 +58,10 @@ def call_context(training=None, entry=None):
         yield
     finally:
         stack.pop()
+
+
+_remat.register_thread_stack(_ctx, "stack")  # a rematerialized call recomputes under its call context
+_remat.register_thread_stack(autocast_scope._state, "stack")
 
 
 def current_training():
@@ -144,6 +149,8 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
     # only to receive torchkeras's mask plumbing sets it to False, so the `mask=None` placeholder is not
     # recorded in functional configs (which Keras must be able to replay).
     _keras_call_takes_mask = True
+    # The `RematScope` mode the layer was created in (`keras.RematScope`): its calls are rematerialized.
+    _remat_mode = None
 
     def __new__(cls, *args, **kwargs):
         obj = object.__new__(cls)
@@ -213,6 +220,9 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
         self._input_shape_arg = shape
         self._initial_weights = kwargs.get("weights")
         self.training = False  # Keras layers run in inference mode unless told otherwise.
+        remat_mode = _remat.get_current_remat_mode()
+        if remat_mode is not None:
+            self.__dict__["_remat_mode"] = remat_mode
 
     # --- dtype -----------------------------------------------------------------------------------------
     @property
@@ -715,9 +725,24 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
 
     def forward(self, *args, **kwargs):
         call = self.call if self._dtype_policy._quantization_mode is None else self.quantized_call
+        if self._remat_mode is not None:
+            return self.rematerialized_call(self._call_with_policy(call), *args, **kwargs)(*args, **kwargs)
         if autocast_scope.needs_policy_scope(self):
             return autocast_scope.call_with_policy(self, call, args, kwargs)
         return call(*args, **kwargs)
+
+    def _call_with_policy(self, call):
+        def run(*args, **kwargs):
+            if autocast_scope.needs_policy_scope(self):
+                return autocast_scope.call_with_policy(self, call, args, kwargs)
+            return call(*args, **kwargs)
+
+        return run
+
+    def rematerialized_call(self, layer_call, *args, **kwargs):
+        """`layer_call` (the layer's `call`), rematerialized as the `RematScope` the layer was created in says;
+        `args`/`kwargs` are the call's arguments."""
+        return _remat.rematerialized_call(self, layer_call, args, kwargs)
 
     def __call__(self, *args, **kwargs):
         first = args[0] if args else None

@@ -184,9 +184,13 @@ class Model(Trainer, Layer):
             if any(isinstance(x, KerasTensor) for x in tree.flatten(args[0])):
                 self._build_by_run(args[0], device)
                 return
+            from torchkeras.backend import symbolic
+
             self.built = True
-            self._build_shapes_dict = {"input_shape": tree.map_structure(lambda x: tuple(x.shape), args[0])
-                                       if tree.is_nested(args[0]) else tuple(args[0].shape)}
+            # First called in shape inference (on stand-in data): the filler sizes are unknown dims.
+            shape_of = lambda x: symbolic.unknown_dims(tuple(x.shape))  # noqa: E731
+            self._build_shapes_dict = {"input_shape": tree.map_structure(shape_of, args[0])
+                                       if tree.is_nested(args[0]) else shape_of(args[0])}
             return
         Layer._maybe_build(self, args, kwargs, device)
 
