@@ -31,12 +31,17 @@ def compile_step(model, fn, kind="train"):
     compiled = torch.compile(fn, **options)
     state = {"failed": False}
 
+    config = torch._dynamo.config
+
     def step(data):
         if state["failed"]:
             return fn(data)
+        # dynamo traces `torch.autograd.grad` only with this flag; it is set around our calls alone (by hand:
+        # `config.patch` costs more than a small step).
+        previous = config.trace_autograd_ops
+        config.trace_autograd_ops = True
         try:
-            with torch._dynamo.config.patch(trace_autograd_ops=True):
-                return compiled(data)
+            return compiled(data)
         except Exception as e:  # noqa: BLE001 - fall back once, loudly
             state["failed"] = True
             message = str(e).strip().splitlines()[0] if str(e).strip() else ""
@@ -48,6 +53,8 @@ def compile_step(model, fn, kind="train"):
             for p in model.parameters():
                 p.grad = None
             return fn(data)
+        finally:
+            config.trace_autograd_ops = previous
 
     step.compiled = compiled
     return step
