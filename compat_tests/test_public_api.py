@@ -14,39 +14,8 @@ import torchkeras
 from torchkeras import _api_table
 
 # Keras names torchkeras does not have yet (with who is adding them). Only ever remove entries.
-LACKING = {
-    # keras: top-level names (quantizers: `quant`; scopes/remat: unassigned)
-    'keras.RematScope',
-    'keras.SymbolicScope',
-    'keras.remat',
-    # keras.applications: `apps` helper
-    # keras.callbacks: needs Orbax
-    'keras.callbacks.OrbaxCheckpoint',
-    # keras.distillation: unassigned
-    'keras.distillation',
-    'keras.distillation.DistillationLoss',
-    'keras.distillation.Distiller',
-    'keras.distillation.FeatureDistillation',
-    'keras.distillation.LogitsDistillation',
-    # keras.distribution: unassigned (torch DeviceMesh/DTensor)
-    # keras.dtype_policies: `quant` helper
-    # keras.layers: `augment` helper (FlaxLayer, JaxLayer, TFSMLayer need JAX/TF)
-    'keras.layers.FlaxLayer',
-    'keras.layers.JaxLayer',
-    'keras.layers.TFSMLayer',
-    # keras.legacy: legacy.saving (Keras 2 serialization format): unassigned
-    'keras.legacy.saving',
-    'keras.legacy.saving.deserialize_keras_object',
-    'keras.legacy.saving.serialize_keras_object',
-    # keras.quantizers: `quant` helper
-    # keras.tree: `apps` helper
-    # keras.utils: bounding_boxes: `augment`; legacy (Keras 2 serialization format): unassigned
-    'keras.utils.legacy',
-    'keras.utils.legacy.deserialize_keras_object',
-    'keras.utils.legacy.serialize_keras_object',
-    # keras.visualization: `apps` helper
-    # keras.wrappers: `apps` helper
-}
+# Every public Keras 3.15 name exists here (the JAX/TensorFlow-only ones refuse as Keras on torch does).
+LACKING = set()
 
 # Present in both, but a different kind of object: `keras.name_scope` is a class in Keras, a context-manager
 # function here (same use: `with keras.name_scope("block"): ...`).
