@@ -217,9 +217,9 @@ class RNN(StatefulRNNMixin, Layer):
     def _fused_plan(self, training):
         """The fused-kernel specs of the cell(s), or None when the per-step path is needed.
 
-        Under `torch.compile` the per-step path runs (AOTAutograd cannot save the fused kernels' optional
-        outputs for the backward pass): the compiler unrolls it and fuses each step's gates."""
-        if self.unroll or getattr(self, "use_cudnn", "auto") is False or torch.compiler.is_compiling():
+        Under `torch.compile` the fused kernel runs outside the graph (AOTAutograd cannot save its optional
+        outputs for the backward pass; unrolling the sequence instead was 1.6x slower on CPU than eager)."""
+        if self.unroll or getattr(self, "use_cudnn", "auto") is False:
             return None
         cells = self.cell.cells if isinstance(self.cell, StackedRNNCells) else [self.cell]
         specs = []
