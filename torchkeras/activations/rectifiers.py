@@ -38,6 +38,17 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0, *, alpha=None):
     return out
 
 
+
+def inplace_relu(max_value):
+    """`relu(x, max_value=max_value)` computed in place of `x` (the same operations as `relu`, so the same
+    numbers): the graph plan's inference runs use it where `x` has no other reader."""
+    if max_value is None:
+        return torch.relu_
+    if max_value == 6:
+        return lambda x: F.hardtanh_(x, 0.0, 6.0)
+    return lambda x: torch.relu_(x).clamp_(0.0, max_value)
+
+
 @keras_export("keras.activations.relu6")
 def relu6(x):
     """ReLU capped at 6: `min(max(x, 0), 6)`."""

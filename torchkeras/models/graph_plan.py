@@ -5,6 +5,7 @@ graph carries masks, their masks) back. No shape inference, no input checks and 
 step: all of that was settled when the plan was built.
 """
 import torch
+from torch.nn.modules import module as _torch_module
 
 from torchkeras.backend import symbolic
 from torchkeras.backend.keras_tensor import KerasTensor
@@ -64,9 +65,39 @@ class GraphPlan:
         for slot, index in last_reader.items():
             if slot not in kept:
                 self.free_after[index] += (slot,)
+        self._plan_inplace_activations(kept)
         self.output_has_mask = [getattr(t, "_keras_mask", None) is not None for t in flat_outputs]
         self.n_slots = len(self._slots)
         self.single_output = not tree.is_nested(outputs_struct)
+
+    def _plan_inplace_activations(self, kept):
+        """Let a layer with an in-place form (ReLU, relu6, Add) overwrite its (first) input in inference runs when
+        that input is a new tensor of the layer before (a convolution, a batch normalization, a sum), read by
+        nothing else and not an output of the model: one large allocation less per layer, and the same numbers."""
+        readers, producer = {}, {}
+        for step in self.steps:
+            for slot in step.reads:
+                readers[slot] = readers.get(slot, 0) + 1
+            for slot in step.writes:
+                producer[slot] = step
+        for step in self.steps:
+            inplace = step.inplace_candidate
+            if inplace is None:
+                continue
+            # The tensor overwritten: the input, or one of a merge's inputs (the first, unless the layer says
+            # any will do: a sum of two is the same either way).
+            any_input = getattr(step.op, "_inplace_any_input", None)
+            targets = range(len(step.reads)) if any_input is not None and any_input(len(step.reads)) else (0,)
+            for target in targets:
+                slot = step.reads[target]
+                source = producer.get(slot)
+                if (step.reads.count(slot) != 1 or source is None or readers[slot] != 1 or slot in kept
+                        or slot in self.input_slots):
+                    continue
+                new = getattr(source.op, "_returns_new_tensor", False)
+                if new(len(source.reads)) if callable(new) else new:
+                    step.inplace = (inplace, (step.op, source.op), target)
+                    break
 
     def __deepcopy__(self, memo):
         # The steps are closures over the layers: a copied model gets a plan over its copied graph and layers.
@@ -166,6 +197,12 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
                         out._keras_mask = m  # layers that read their inputs' masks directly find it
 
     reads = tuple(s for s in in_slots if s is not None)
+    inplace_of = getattr(op, "_inplace_inference", None) if is_layer else None
+    # An in-place form replaces a call on one tensor, or on one list of tensors (a merge), with no other arguments.
+    list_arg = (len(node.call_args) == 1 and isinstance(node.call_args[0], (list, tuple)) and not tensor_kwargs
+                and all(isinstance(x, KerasTensor) for x in node.call_args[0]) and len(out_slots) == 1)
+    inplace_candidate = (inplace_of() if inplace_of is not None and (simple or list_arg) and not static_kwargs
+                         else None)
     if simple:
         i = in_slots[[k for k, s in enumerate(in_slots) if s is not None][0]]
 
@@ -177,9 +214,12 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
             if mask_in and m is not None:
                 kwargs["mask"] = m
             x = values[i]
-            finish(values, masks, call(x, **kwargs), x, m)
+            if step.inplace is not None and _can_overwrite(step.inplace[1]):
+                finish(values, masks, step.inplace[0](x), x, m)
+            else:
+                finish(values, masks, call(x, **kwargs), x, m)
 
-        step.reads = reads
+        _describe(step, op, reads, out_slots, inplace_candidate)
         return step
 
     def step(values, masks, training):
@@ -209,10 +249,35 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
             for mask_param, slot in arg_masks:
                 if masks[slot] is not None and kwargs.get(mask_param) is None:
                     kwargs[mask_param] = masks[slot]
+        if step.inplace is not None and _can_overwrite(step.inplace[1]):
+            result = step.inplace[0](first_arg, step.inplace[2])
+            if result is not None:
+                finish(values, masks, result, first_arg, first_mask)
+                return
         finish(values, masks, call(*args, **kwargs), first_arg, first_mask)
 
-    step.reads = reads
+    _describe(step, op, reads, out_slots, inplace_candidate)
     return step
+
+
+def _describe(step, op, reads, out_slots, inplace_candidate):
+    """What the plan reads about a step: its layer, the slots it reads and writes, and its in-place form."""
+    step.op = op
+    step.reads = reads
+    step.writes = tuple(s for s in out_slots if s is not None)
+    step.inplace_candidate = inplace_candidate
+    step.inplace = None  # (function, layers whose hooks must be absent, input overwritten), set by the plan
+
+
+def _can_overwrite(hooked):
+    """Overwrite a tensor only when nothing records or observes it: no autograd, no compiler tracing, no hooks."""
+    if torch.is_grad_enabled() or torch.compiler.is_compiling() or _global_hooks():
+        return False
+    return not any(m._forward_hooks or m._forward_pre_hooks for m in hooked)
+
+
+def _global_hooks():
+    return _torch_module._global_forward_hooks or _torch_module._global_forward_pre_hooks
 
 
 def _arg_slots(first_arg, in_slots, flat):

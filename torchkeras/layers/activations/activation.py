@@ -1,5 +1,6 @@
 """`keras.layers.Activation`: applies an activation function."""
 from torchkeras import activations
+from torchkeras.activations import rectifiers
 from torchkeras.api_export import keras_export
 from torchkeras.layers.layer import Layer
 
@@ -16,6 +17,14 @@ class Activation(Layer):
 
     def call(self, inputs):
         return self.activation(inputs)
+
+    def _inplace_inference(self):
+        """`call` as an in-place function, for the graph plan's inference runs (None where there is none)."""
+        if self.activation is activations.relu:
+            return rectifiers.inplace_relu(None)
+        if self.activation is activations.relu6:
+            return rectifiers.inplace_relu(6)
+        return None
 
     def compute_output_shape(self, input_shape):
         return input_shape

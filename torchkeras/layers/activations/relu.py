@@ -1,5 +1,6 @@
 """`keras.layers.ReLU`: rectified linear unit with optional cap, leak and threshold."""
 from torchkeras import activations
+from torchkeras.activations import rectifiers
 from torchkeras.api_export import keras_export
 from torchkeras.layers.layer import Layer
 
@@ -31,6 +32,12 @@ class ReLU(Layer):
     def call(self, inputs):
         return activations.relu(inputs, negative_slope=self.negative_slope, max_value=self.max_value,
                                 threshold=self.threshold)
+
+    def _inplace_inference(self):
+        """`call` as an in-place function, for the graph plan's inference runs (None where there is none)."""
+        if self.negative_slope != 0 or self.threshold != 0:
+            return None
+        return rectifiers.inplace_relu(self.max_value)
 
     def compute_output_shape(self, input_shape):
         return input_shape

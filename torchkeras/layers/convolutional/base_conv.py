@@ -20,6 +20,10 @@ class BaseConv(ConvPlanMixin, Layer):
     permuted view of it, and a channels_first view of channels_last inputs (no copies).
     """
 
+    # The output is a new tensor (or a view of one) that nothing else holds: the graph plan may let a following
+    # activation overwrite it in inference.
+    _returns_new_tensor = True
+
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,

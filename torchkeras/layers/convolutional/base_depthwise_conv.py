@@ -60,6 +60,10 @@ class BaseDepthwiseConv(DepthwiseMixin, Layer):
     and layout `(*kernel_size, channels, depth_multiplier)`.
     """
 
+    # The output is a new tensor (or a view of one) that nothing else holds: the graph plan may let a following
+    # activation overwrite it in inference.
+    _returns_new_tensor = True
+
     def __init__(self, rank, depth_multiplier, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
                  bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,

@@ -19,6 +19,10 @@ class BaseSeparableConv(DepthwiseMixin, Layer):
     `pointwise_kernel (1, ..., channels * depth_multiplier, filters)`, `bias (filters,)`.
     """
 
+    # The output is a new tensor (or a view of one) that nothing else holds: the graph plan may let a following
+    # activation overwrite it in inference.
+    _returns_new_tensor = True
+
     def __init__(self, rank, depth_multiplier, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
                  pointwise_initializer="glorot_uniform", bias_initializer="zeros", depthwise_regularizer=None,

@@ -69,6 +69,10 @@ class BatchNormalization(Layer):
     `inputs.shape[:-1]`, masked positions are left out of the batch statistics.
     """
 
+    # The output is a new tensor (or a view of one) that nothing else holds: the graph plan may let a following
+    # activation overwrite it in inference.
+    _returns_new_tensor = True
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,

@@ -1,0 +1,97 @@
+"""The graph plan's in-place inference: ReLU/relu6 and two-input Add overwrite a tensor only when nothing else can
+see it (a fresh output of a convolution, batch normalization or sum, read once, not a model output), only without
+autograd and hooks, and always with the numbers of the ordinary call."""
+import numpy as np
+import pytest
+import torch
+
+import torchkeras as keras
+from torchkeras import layers
+
+
+def _inplace_steps(model):
+    return [step.op.name for step in model._graph_plan.steps if step.inplace is not None]
+
+
+def _residual_model():
+    inp = keras.Input((8, 8, 3))
+    x = layers.Conv2D(4, 3, padding="same", name="conv")(inp)
+    x = layers.BatchNormalization(name="bn")(x)
+    x = layers.ReLU(6.0, name="relu6")(x)
+    y = layers.Conv2D(4, 1, name="conv_b")(x)
+    y = layers.BatchNormalization(name="bn_b")(y)
+    s = layers.Add(name="add")([x, y])            # x is also read by conv_b: only y can be overwritten
+    s = layers.Activation("relu", name="relu")(s)
+    return keras.Model(inp, layers.GlobalAveragePooling2D()(s))
+
+
+def test_inplace_steps_are_chosen_once_per_structure():
+    model = _residual_model()
+    assert _inplace_steps(model) == ["relu6", "add", "relu"]
+    add = next(s for s in model._graph_plan.steps if s.op.name == "add")
+    assert add.inplace[2] == 1  # the second input (bn_b's output), the first is read twice
+
+
+def test_inference_gives_the_numbers_of_the_ordinary_call():
+    model = _residual_model()
+    x = torch.randn(2, 8, 8, 3)
+    expected = model(x).detach()  # autograd on: the ordinary calls
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), expected, rtol=0, atol=0)
+    np.testing.assert_array_equal(model.predict(x.numpy(), verbose=0), expected.numpy())
+
+
+def test_values_seen_elsewhere_are_never_overwritten():
+    inp = keras.Input((5,))
+    h = layers.Dense(5, name="dense")(inp)
+    bn = layers.BatchNormalization(name="bn")(h)
+    out = layers.ReLU(name="relu")(bn)
+    model = keras.Model(inp, [bn, out])           # bn's output is a model output
+    assert _inplace_steps(model) == []
+    x = torch.randn(4, 5)
+    with torch.no_grad():
+        b, r = model(x)
+    assert (b < 0).any()                           # not rectified in place
+    torch.testing.assert_close(r, torch.relu(b))
+
+    relu_of_input = keras.Sequential([keras.Input((5,)), layers.ReLU()])
+    assert _inplace_steps(relu_of_input) == []     # the caller's tensor
+    x = -torch.ones(2, 5)
+    with torch.no_grad():
+        relu_of_input(x)
+    assert (x == -1).all()
+
+
+def test_hooks_see_the_layer_input_unchanged():
+    model = _residual_model()
+    seen = []
+    handle = model.get_layer("relu6").register_forward_hook(lambda m, args, out: seen.append(args[0].clone()))
+    x = torch.randn(2, 8, 8, 3)
+    with torch.no_grad():
+        model(x)
+    handle.remove()
+    assert (seen[0] < 0).any() or (seen[0] > 6).any()
+
+
+def test_add_with_broadcasting_takes_the_ordinary_call():
+    inp = keras.Input((4, 3))
+    a = layers.Dense(3, name="a")(inp)
+    a = layers.BatchNormalization(name="bn_a")(a)
+    b = layers.Dense(1, name="b")(layers.GlobalAveragePooling1D()(inp))
+    b = layers.BatchNormalization(name="bn_b")(layers.Reshape((1, 1))(b))
+    model = keras.Model(inp, layers.Add(name="add")([a, b]))
+    assert "add" in _inplace_steps(model)          # planned, but the shapes differ when it runs
+    x = torch.randn(2, 4, 3)
+    expected = model(x).detach()
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", ["MobileNetV2", "ResNet50"])
+def test_applications_run_in_place_in_inference(name):
+    model = getattr(keras.applications, name)(weights=None, input_shape=(64, 64, 3), classes=5)
+    assert len(_inplace_steps(model)) > 30
+    x = torch.randn(1, 64, 64, 3)
+    expected = model(x).detach()
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), expected, rtol=0, atol=0)
