@@ -66,6 +66,7 @@ class GraphPlan:
             if slot not in kept:
                 self.free_after[index] += (slot,)
         self._plan_inplace_activations(kept)
+        self._plan_absorbed_padding(kept)
         self.output_has_mask = [getattr(t, "_keras_mask", None) is not None for t in flat_outputs]
         self.n_slots = len(self._slots)
         self.single_output = not tree.is_nested(outputs_struct)
@@ -98,6 +99,32 @@ class GraphPlan:
                 if new(len(source.reads)) if callable(new) else new:
                     step.inplace = (inplace, (step.op, source.op), target)
                     break
+
+    def _plan_absorbed_padding(self, kept):
+        """Let a convolution absorb the ZeroPadding2D before it in inference runs (when the padded tensor has no
+        other reader and is not an output): the padding step passes its input on, marked `_Unpadded`, and the
+        convolution runs on it with a padding of its own (see `conv_geometry.zero_padding_as_kernel`): no
+        zero-filled copy of the activations."""
+        readers = {}
+        for step in self.steps:
+            for slot in step.reads:
+                readers.setdefault(slot, []).append(step)
+        for step in self.steps:
+            pads = getattr(step.op, "_spatial_pads", None)
+            if pads is None or not step.simple or len(step.writes) != 1:
+                continue
+            pads = pads()
+            slot = step.writes[0]
+            consumers = readers.get(slot, [])
+            if pads is None or slot in kept or len(consumers) != 1:
+                continue
+            conv = consumers[0]
+            absorbs = getattr(conv.op, "_absorbs_zero_padding", None)
+            if (not conv.simple or absorbs is None or not absorbs(pads)
+                    or getattr(step.op, "activity_regularizer", None) is not None):
+                continue
+            step.pass_on = (step.op, conv.op)
+            conv.absorb = (pads, step.op)
 
     def __deepcopy__(self, memo):
         # The steps are closures over the layers: a copied model gets a plan over its copied graph and layers.
@@ -214,12 +241,16 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
             if mask_in and m is not None:
                 kwargs["mask"] = m
             x = values[i]
-            if step.inplace is not None and _can_overwrite(step.inplace[1]):
+            if type(x) is _Unpadded:
+                finish(values, masks, _call_absorbing(step, op, x, call, kwargs), x.tensor, m)
+            elif step.pass_on is not None and m is None and _unobserved(step.pass_on):
+                finish(values, masks, _Unpadded(x), x, m)
+            elif step.inplace is not None and _unobserved(step.inplace[1]):
                 finish(values, masks, step.inplace[0](x), x, m)
             else:
                 finish(values, masks, call(x, **kwargs), x, m)
 
-        _describe(step, op, reads, out_slots, inplace_candidate)
+        _describe(step, op, reads, out_slots, inplace_candidate, simple=True)
         return step
 
     def step(values, masks, training):
@@ -249,7 +280,7 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
             for mask_param, slot in arg_masks:
                 if masks[slot] is not None and kwargs.get(mask_param) is None:
                     kwargs[mask_param] = masks[slot]
-        if step.inplace is not None and _can_overwrite(step.inplace[1]):
+        if step.inplace is not None and _unobserved(step.inplace[1]):
             result = step.inplace[0](first_arg, step.inplace[2])
             if result is not None:
                 finish(values, masks, result, first_arg, first_mask)
@@ -260,17 +291,41 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
     return step
 
 
-def _describe(step, op, reads, out_slots, inplace_candidate):
+def _describe(step, op, reads, out_slots, inplace_candidate, simple=False):
     """What the plan reads about a step: its layer, the slots it reads and writes, and its in-place form."""
     step.op = op
+    step.simple = simple
     step.reads = reads
     step.writes = tuple(s for s in out_slots if s is not None)
     step.inplace_candidate = inplace_candidate
-    step.inplace = None  # (function, layers whose hooks must be absent, input overwritten), set by the plan
+    # Set by the plan: (function, layers whose hooks must be absent, input overwritten); (padding layer,
+    # convolution) for a padding the convolution absorbs; (pads, padding layer) for that convolution.
+    step.inplace = None
+    step.pass_on = None
+    step.absorb = None
 
 
-def _can_overwrite(hooked):
-    """Overwrite a tensor only when nothing records or observes it: no autograd, no compiler tracing, no hooks."""
+class _Unpadded:
+    """An activation that a ZeroPadding2D step passed on unpadded, for the convolution that absorbs the pads."""
+
+    __slots__ = ("tensor",)
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+
+def _call_absorbing(step, op, x, call, kwargs):
+    """The convolution step on an `_Unpadded` input: the padding absorbed (under the layer's dtype policy), or,
+    if something observes the call now, the padding layer and the convolution as they are."""
+    pads, padding_layer = step.absorb
+    if _unobserved((padding_layer, op)):
+        return op._call_with_policy(lambda t: op._call_on_unpadded(t, pads))(x.tensor)
+    return call(_module_call(padding_layer, x.tensor), **kwargs)
+
+
+def _unobserved(hooked):
+    """A step may take a shortcut only when nothing records or observes it: no autograd, no compiler tracing, no
+    hooks."""
     if torch.is_grad_enabled() or torch.compiler.is_compiling() or _global_hooks():
         return False
     return not any(m._forward_hooks or m._forward_pre_hooks for m in hooked)

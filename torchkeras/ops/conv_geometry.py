@@ -22,6 +22,27 @@ def same_paddings(spatial, kernel_size, strides, dilation_rate):
     return tuple(same_padding(s, k, st, d) for s, k, st, d in zip(spatial, kernel_size, strides, dilation_rate))
 
 
+def zero_padding_as_kernel(kernel, pads):
+    """Zero padding `pads` ((before, after) per spatial axis) followed by a `"valid"` convolution (dilation 1) as a
+    convolution of the unpadded input with torch's symmetric `padding=`: `(kernel, padding)`, or None.
+
+    An axis padded `(p, p + 1)` (Keras's padding before strided convolutions) becomes padding `p + 1` on both sides
+    and a kernel one tap longer, its first tap zero: each window then reads the same pixels with the same weights
+    (and one zero), without the padded copy of the input. `kernel` has Keras's layout `(*spatial, in, out)`.
+    """
+    lead = []
+    for before, after in pads:
+        if after - before not in (0, 1):
+            return None
+        lead.append(after - before)
+    if any(lead):
+        flat = [0, 0, 0, 0]  # F.pad starts from the last axis: out, in, then the spatial axes backwards
+        for extra in reversed(lead):
+            flat.extend((extra, 0))
+        kernel = F.pad(kernel, flat)
+    return kernel, tuple(after for _, after in pads)
+
+
 def torch_padding(pads):
     """`pads` ((before, after) per spatial axis) as torch's symmetric `padding=`, or None if asymmetric."""
     if all(before == after for before, after in pads):

@@ -35,13 +35,17 @@ class DepthwiseMixin(ConvPlanMixin):
             return conv_utils.unlift_1d(out)
         return conv_geometry.to_channels_last(out) if self._channels_last else out
 
-    def _depthwise(self, x, kernel, bias):
-        """Depthwise convolution of `x` (as given by `_to_torch`) with a Keras-layout `kernel`."""
+    def _depthwise(self, x, kernel, bias, absorbed_pads=None):
+        """Depthwise convolution of `x` (as given by `_to_torch`) with a Keras-layout `kernel`; `absorbed_pads`:
+        the zero padding `x` stands for (see `_absorbs_zero_padding`)."""
         if self._lifted:
             kernel = kernel.unsqueeze(0)
-        padding, explicit = self._padding(tuple(x.shape[-self.rank:]))
-        if explicit is not None:
-            x = F.pad(x, explicit)
+        if absorbed_pads is not None:
+            kernel, padding = conv_geometry.zero_padding_as_kernel(kernel, absorbed_pads)
+        else:
+            padding, explicit = self._padding(tuple(x.shape[-self.rank:]))
+            if explicit is not None:
+                x = F.pad(x, explicit)
         return self._conv(x, torch_depthwise_kernel(kernel), bias, self._torch_strides, padding,
                           self._torch_dilation, kernel.shape[-2])
 
@@ -97,9 +101,19 @@ class BaseDepthwiseConv(DepthwiseMixin, Layer):
         self.built = True
 
     def call(self, inputs):
+        return self._convolve(inputs, None)
+
+    _plain_call = call  # what `_call_on_unpadded` computes; a subclass that overrides `call` absorbs nothing
+
+    def _call_on_unpadded(self, inputs, pads):
+        """`call` of `inputs` zero-padded by `pads`, without the padded copy (the graph plan runs a ZeroPadding2D
+        and this layer so, in inference; see `_absorbs_zero_padding`)."""
+        return self._convolve(inputs, pads)
+
+    def _convolve(self, inputs, absorbed_pads):
         kernel = self.kernel
         x = self._to_torch(conv_utils.match_dtype(inputs, kernel))
-        out = self._from_torch(self._depthwise(x, kernel, self.bias))
+        out = self._from_torch(self._depthwise(x, kernel, self.bias, absorbed_pads))
         if self.activation is not activations.linear:
             out = self.activation(out)
         return out

@@ -19,6 +19,17 @@ class ConvPlanMixin:
         self._torch_dilation = lead + self.dilation_rate
         self._pad_cache = {}
 
+    def _absorbs_zero_padding(self, pads):
+        """Whether `call(ZeroPadding(pads)(x))` can run as `_call_on_unpadded(x, pads)` (no padded copy of `x`): a
+        plain channels_last 2D `"valid"` convolution (see `conv_geometry.zero_padding_as_kernel`) whose `call` is
+        the one `_call_on_unpadded` stands for (not overridden)."""
+        if getattr(type(self), "_plain_call", None) is not type(self).call:
+            return False
+        return (self.rank == 2 and self._channels_last and not self._lifted and self.padding == "valid"
+                and all(d == 1 for d in self.dilation_rate) and not getattr(self, "lora_enabled", False)
+                and self._dtype_policy._quantization_mode is None and self._remat_mode is None
+                and conv_geometry.zero_padding_as_kernel(self.kernel, pads) is not None)
+
     def _padding(self, spatial):
         """(torch `padding=`, explicit `F.pad` list or None) for inputs of this spatial shape (cached)."""
         plan = self._pad_cache.get(spatial)

@@ -34,6 +34,11 @@ class BaseZeroPadding(Layer):
     def call(self, inputs):
         return F.pad(inputs, self._pad)
 
+    def _spatial_pads(self):
+        """The (before, after) pads of the spatial axes of channels_last inputs (None for channels_first): what a
+        following convolution may absorb (see the convolutions' `_absorbs_zero_padding`)."""
+        return self._pairs if self._first_axis == 1 else None
+
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
         for i, pair in enumerate(self._pairs):

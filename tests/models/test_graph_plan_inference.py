@@ -1,6 +1,8 @@
-"""The graph plan's in-place inference: ReLU/relu6 and two-input Add overwrite a tensor only when nothing else can
-see it (a fresh output of a convolution, batch normalization or sum, read once, not a model output), only without
-autograd and hooks, and always with the numbers of the ordinary call."""
+"""The graph plan's inference shortcuts, taken only without autograd, compiler tracing and hooks, and always with
+the numbers of the ordinary calls:
+- ReLU/relu6 and two-input Add overwrite a tensor that nothing else can see (a fresh output of a convolution,
+  batch normalization or sum, read once, not a model output);
+- a convolution absorbs the ZeroPadding2D before it (no zero-filled copy of the activations)."""
 import numpy as np
 import pytest
 import torch
@@ -95,3 +97,58 @@ def test_applications_run_in_place_in_inference(name):
     expected = model(x).detach()
     with torch.no_grad():
         torch.testing.assert_close(model(x), expected, rtol=0, atol=0)
+
+
+def _padded_conv_model(pads, conv):
+    inp = keras.Input((15, 16, 3))
+    return keras.Model(inp, conv(layers.ZeroPadding2D(pads, name="pad")(inp)))
+
+
+def _absorbed(model):
+    return [step.op.name for step in model._graph_plan.steps if step.absorb is not None]
+
+
+@pytest.mark.parametrize("pads", [((0, 1), (0, 1)), ((1, 1), (1, 1)), ((1, 2), (3, 3)), ((3, 3), (0, 1))])
+@pytest.mark.parametrize("conv", [
+    lambda: layers.DepthwiseConv2D(3, strides=2, bias_initializer="random_normal", name="conv"),
+    lambda: layers.Conv2D(5, 3, strides=2, activation="relu", name="conv"),
+    lambda: layers.Conv2D(4, (3, 2), strides=(1, 2), name="conv"),
+    lambda: layers.Conv2D(4, 7, strides=2, use_bias=False, name="conv"),
+])
+def test_convolutions_absorb_the_zero_padding_before_them(pads, conv):
+    model = _padded_conv_model(pads, conv())
+    assert _absorbed(model) == ["conv"]
+    x = torch.randn(2, 15, 16, 3)
+    expected = model(x).detach()
+    with torch.no_grad():
+        got = model(x)
+    assert got.shape == expected.shape
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6)  # other kernels, same sums
+
+
+def test_padding_is_absorbed_only_where_the_convolution_alone_reads_it():
+    conv = lambda: layers.Conv2D(2, 3, strides=2, name="conv")  # noqa: E731
+    assert _absorbed(_padded_conv_model(((0, 2), (0, 1)), conv())) == []  # pads differ by more than one
+    assert _absorbed(_padded_conv_model(((0, 1), (0, 1)), layers.Conv2D(2, 3, padding="same"))) == []
+    assert _absorbed(_padded_conv_model(((0, 1), (0, 1)), layers.Conv2D(2, 3, dilation_rate=2))) == []
+    inp = keras.Input((6, 6, 3))
+    padded = layers.ZeroPadding2D(((0, 1), (0, 1)))(inp)
+    two_readers = keras.Model(inp, [conv()(padded), layers.Flatten()(padded)])
+    assert _absorbed(two_readers) == []
+
+    class MyConv(layers.Conv2D):
+        def call(self, inputs):
+            return super().call(inputs) * 2.0
+
+    overridden = _padded_conv_model(((0, 1), (0, 1)), MyConv(2, 3, strides=2, name="conv"))
+    assert _absorbed(overridden) == []
+
+
+def test_hooks_see_the_padded_tensor():
+    model = _padded_conv_model(((0, 1), (0, 1)), layers.Conv2D(2, 3, strides=2, name="conv"))
+    seen = []
+    handle = model.get_layer("conv").register_forward_pre_hook(lambda m, args: seen.append(tuple(args[0].shape)))
+    with torch.no_grad():
+        out = model(torch.randn(2, 15, 16, 3))
+    handle.remove()
+    assert seen == [(2, 16, 17, 3)] and tuple(out.shape) == (2, 7, 8, 2)
