@@ -22,7 +22,7 @@ _KERAS1 = {"output_dim": "units", "init": "kernel_initializer", "W_regularizer":
 
 
 @keras_export("keras.layers.Dense")
-class Dense(DenseQuantization, Layer):
+class Dense(own_variables.MergedLoraVariables, DenseQuantization, Layer):
     """A densely-connected layer: `output = activation(dot(input, kernel) + bias)`.
 
     The kernel has shape `(input_dim, units)` (Keras layout) and applies to the last axis of inputs of any rank.
@@ -130,30 +130,8 @@ class Dense(DenseQuantization, Layer):
         lora.freeze(self, self.kernel, rank, lora_alpha)
 
     # --- saving --------------------------------------------------------------------------------------
-    def save_own_variables(self, store):
-        """Keras's variables in Keras's order (see `variable_serialization_spec`); a LoRA update is merged into
-        the kernel (re-quantized for int8 / int4)."""
-        if not self.built:
-            return
-        own_variables.write(store, self._variables_to_save())
-
-    def _check_load_own_variables(self, store):
-        """Raise if `load_own_variables(store)` would fail (count, shapes, dtypes); changes nothing."""
-        if self.built:
-            own_variables.check(self, store, self._variables_to_load(), count=not self.lora_enabled)
-        elif not self.lora_enabled:
-            own_variables.check_count(self, store, self._trainable_variables + self._non_trainable_variables)
-
-    def load_own_variables(self, store):
-        """Read what `save_own_variables` wrote; LoRA weights restart from zero (the file's kernel is merged)."""
-        if not self.built:
-            self._check_load_own_variables(store)
-            return
-        targets = self._variables_to_load()
-        arrays = own_variables.check(self, store, targets, count=not self.lora_enabled)
-        own_variables.assign(targets, arrays)
-        if self.lora_enabled:
-            lora.reset(self.lora_kernel_a, self.lora_kernel_b)
+    def _lora_weights(self):
+        return self.lora_kernel_a, self.lora_kernel_b
 
     # --- config --------------------------------------------------------------------------------------
     def get_config(self):

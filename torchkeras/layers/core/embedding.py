@@ -16,7 +16,7 @@ from torchkeras.layers.layer import Layer
 
 
 @keras_export("keras.layers.Embedding")
-class Embedding(EmbeddingQuantization, Layer):
+class Embedding(own_variables.MergedLoraVariables, EmbeddingQuantization, Layer):
     """`Embedding(input_dim, output_dim)`: a lookup table of shape `(input_dim, output_dim)`.
 
     With `mask_zero=True`, index 0 is padding: the layer emits a mask that downstream layers (RNNs,
@@ -96,30 +96,8 @@ class Embedding(EmbeddingQuantization, Layer):
         lora.freeze(self, self.embeddings, rank, lora_alpha)
 
     # --- saving --------------------------------------------------------------------------------------
-    def save_own_variables(self, store):
-        """Keras's variables in Keras's order (see `variable_serialization_spec`); a LoRA update is merged into
-        the table (re-quantized for int8 / int4)."""
-        if not self.built:
-            return
-        own_variables.write(store, self._variables_to_save())
-
-    def _check_load_own_variables(self, store):
-        """Raise if `load_own_variables(store)` would fail (count, shapes, dtypes); changes nothing."""
-        if self.built:
-            own_variables.check(self, store, self._variables_to_load(), count=not self.lora_enabled)
-        elif not self.lora_enabled:
-            own_variables.check_count(self, store, self._trainable_variables + self._non_trainable_variables)
-
-    def load_own_variables(self, store):
-        """Read what `save_own_variables` wrote; LoRA weights restart from zero (the file's table is merged)."""
-        if not self.built:
-            self._check_load_own_variables(store)
-            return
-        targets = self._variables_to_load()
-        arrays = own_variables.check(self, store, targets, count=not self.lora_enabled)
-        own_variables.assign(targets, arrays)
-        if self.lora_enabled:
-            lora.reset(self.lora_embeddings_a, self.lora_embeddings_b)
+    def _lora_weights(self):
+        return self.lora_embeddings_a, self.lora_embeddings_b
 
     # --- config --------------------------------------------------------------------------------------
     def get_config(self):

@@ -3,6 +3,8 @@
 import numpy as np
 import torch
 
+from torchkeras.layers.core import lora
+
 
 def write(store, values):
     """Store `values` (variables or tensors) under "0", "1", ... in order."""
@@ -59,3 +61,33 @@ def assign(targets, arrays):
     with torch.no_grad():
         for variable, array in zip(targets, arrays):
             variable.copy_(torch.as_tensor(array).to(device=variable.device, dtype=variable.dtype))
+
+
+class MergedLoraVariables:
+    """`save_own_variables` / `load_own_variables` of a layer that may be quantized or carry LoRA weights (Dense,
+    EinsumDense, Embedding): Keras's variables in Keras's order, with a LoRA update merged into the saved
+    weight (re-quantized for int8 / int4); loading restarts the LoRA weights from zero.
+
+    The layer provides `_variables_to_save()`, `_variables_to_load()` and `_lora_weights()` (its `(a, b)`).
+    """
+
+    def save_own_variables(self, store):
+        if not self.built:
+            return
+        write(store, self._variables_to_save())
+
+    def _check_load_own_variables(self, store):
+        """Raise if `load_own_variables(store)` would fail (count, shapes, dtypes); changes nothing."""
+        if self.built:
+            check(self, store, self._variables_to_load(), count=not self.lora_enabled)
+        elif not self.lora_enabled:
+            check_count(self, store, self._trainable_variables + self._non_trainable_variables)
+
+    def load_own_variables(self, store):
+        if not self.built:
+            self._check_load_own_variables(store)
+            return
+        targets = self._variables_to_load()
+        assign(targets, check(self, store, targets, count=not self.lora_enabled))
+        if self.lora_enabled:
+            lora.reset(*self._lora_weights())

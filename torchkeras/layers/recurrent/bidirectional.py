@@ -240,7 +240,8 @@ class Bidirectional(Layer):
             n = len(fwd.state_size)
             states_f = [rnn_utils.to_tensor(s, dtype).to(sequences.device) for s in initial_state[:n]]
             states_b = [rnn_utils.to_tensor(s, dtype).to(sequences.device) for s in initial_state[n:]]
-        y_f, y_b, fin_f, fin_b = fused.run_bidirectional(spec_f, spec_b, sequences, states_f, states_b)
+        run = fused.outside_graph(fused.run_bidirectional) if torch.compiler.is_compiling() else fused.run_bidirectional
+        y_f, y_b, fin_f, fin_b = run(spec_f, spec_b, sequences, states_f, states_b)
         if self.return_sequences:
             y, y_rev = y_f, y_b
         else:

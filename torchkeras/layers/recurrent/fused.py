@@ -9,9 +9,9 @@ right-padded mask is just the case where compaction changes nothing. When an LST
 needed under a mask, the compacted sequence is packed (`pack_padded_sequence`) so the kernel stops at each
 sample's length; that needs the lengths on the host.
 
-Under `torch.compile` these functions run outside the graph (a graph break): AOTAutograd cannot save the
-kernels' optional outputs for the backward pass, and unrolling the sequence into the graph instead ran 1.6x
-slower than eager on CPU.
+Under `torch.compile` the recurrent layers call these functions through `outside_graph` (a graph break):
+AOTAutograd cannot save the kernels' optional outputs for the backward pass, and unrolling the sequence into
+the graph instead ran 1.6x slower than eager on CPU.
 """
 import torch
 from torch.nn.utils import rnn as rnn_packing
@@ -75,7 +75,6 @@ def _gather_time(seq, index):
     return seq.gather(1, idx)
 
 
-@torch.compiler.disable
 def run_sequence(specs, x, states_per_cell, mask, go_backwards, return_sequences, zero_output_for_mask,
                  need_states):
     """Run stacked fused cells over `x (batch, time, features)` with Keras's masking semantics.
@@ -147,7 +146,6 @@ def _run_masked(specs, x, states_per_cell, mask, return_sequences, zero_output_f
     return last_output, outputs, states_out
 
 
-@torch.compiler.disable
 def run_bidirectional(spec_f, spec_b, x, states_f, states_b):
     """Both directions in one bidirectional kernel call (no mask, no dropout).
 
@@ -164,3 +162,15 @@ def can_fuse_bidirectional(spec_f, spec_b):
             and spec_f.has_biases == spec_b.has_biases and spec_f.units == spec_b.units
             and spec_f.input_mask is None and spec_b.input_mask is None
             and spec_f.params[0].dtype == spec_b.params[0].dtype)
+
+
+_OUTSIDE_GRAPH = {}
+
+
+def outside_graph(fn):
+    """`fn` as `torch.compile` runs it: eagerly, outside the graph. Made on first use under the compiler, since
+    `torch.compiler.disable` imports `torch._dynamo` (seconds), which eager code never needs."""
+    wrapped = _OUTSIDE_GRAPH.get(fn)
+    if wrapped is None:
+        wrapped = _OUTSIDE_GRAPH[fn] = torch.compiler.disable(fn)
+    return wrapped

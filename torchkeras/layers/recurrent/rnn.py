@@ -243,9 +243,9 @@ class RNN(StatefulRNNMixin, Layer):
         if specs is not None:
             stacked = isinstance(self.cell, StackedRNNCells)
             per_cell = [tree.flatten(s) for s in initial_state] if stacked else [tree.flatten(initial_state)]
-            last, outputs, finals = fused.run_sequence(
-                specs, sequences, per_cell, mask, self.go_backwards, self.return_sequences,
-                self.zero_output_for_mask, need_states)
+            run = fused.outside_graph(fused.run_sequence) if torch.compiler.is_compiling() else fused.run_sequence
+            last, outputs, finals = run(specs, sequences, per_cell, mask, self.go_backwards, self.return_sequences,
+                                        self.zero_output_for_mask, need_states)
             if finals is None:
                 return last, outputs, initial_state
             flat = [s for cell_states in finals for s in cell_states]

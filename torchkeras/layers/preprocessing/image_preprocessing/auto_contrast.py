@@ -3,13 +3,12 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     checked_value_range
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 
 
 @keras_export("keras.layers.AutoContrast")
-class AutoContrast(BaseImagePreprocessingLayer):
+class AutoContrast(PixelValueLayer):
     """Rescale each channel of each image so that its darkest pixel maps to `value_range[0]` and its
     brightest to `value_range[1]` (constant channels pass through). Deterministic, applied in training and
     inference; outputs are floats."""
@@ -32,15 +31,6 @@ class AutoContrast(BaseImagePreprocessingLayer):
         results = torch.clamp(images * scale + (-low * scale), 0.0, 255.0)
         results = self._transform_value_range(results, (0, 255), self.value_range, dtype=self.compute_dtype)
         return torch.where(torch.isnan(results), original.to(results.device, results.dtype), results)
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
 
     def get_config(self):
         config = super().get_config()

@@ -4,13 +4,12 @@ import torch
 from torchkeras.api_export import keras_export
 from torchkeras.backend.keras_tensor import KerasTensor
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     checked_value_range
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 
 
 @keras_export("keras.layers.Equalization")
-class Equalization(BaseImagePreprocessingLayer):
+class Equalization(PixelValueLayer):
     """Spread the intensities of each channel over the whole range by histogram equalization (`bins`
     bins; values in `value_range`), as Keras does: one histogram per channel over the batch. Applied in
     training; identity at inference. Outputs are floats."""
@@ -65,15 +64,6 @@ class Equalization(BaseImagePreprocessingLayer):
 
     def compute_output_spec(self, inputs, **kwargs):
         return KerasTensor(inputs.shape, dtype=inputs.dtype)
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
 
     def get_config(self):
         config = super().get_config()

@@ -3,18 +3,17 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     checked_value_range
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import images_of
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     make_seed_generator
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 from torchkeras.layers.preprocessing.image_preprocessing.resizing import saturate_cast
 from torchkeras.layers.preprocessing.tensor_inputs import to_tensor
 
 
 @keras_export("keras.layers.RandomBrightness")
-class RandomBrightness(BaseImagePreprocessingLayer):
+class RandomBrightness(PixelValueLayer):
     """Add `delta * (high - low)` to every pixel of each image during training, with `delta` drawn from
     `factor` (a number `f` in [-1, 1] means `[-f, f]`; a pair gives the range) and `(low, high) =
     value_range`; results are clipped to `value_range`. Outputs keep the input dtype (integer images get
@@ -49,15 +48,6 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         # negative offsets saturate at 0 instead of wrapping around.
         shifted = images.to(torch.float32) + torch.trunc(delta.to(torch.float32))
         return saturate_cast(torch.clamp(shifted, self.value_range[0], self.value_range[1]), images.dtype)
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
 
     def compute_output_shape(self, input_shape):
         return input_shape

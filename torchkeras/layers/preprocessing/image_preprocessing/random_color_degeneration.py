@@ -3,16 +3,15 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     checked_value_range
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import images_of
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     make_seed_generator
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 
 
 @keras_export("keras.layers.RandomColorDegeneration")
-class RandomColorDegeneration(BaseImagePreprocessingLayer):
+class RandomColorDegeneration(PixelValueLayer):
     """Move each image towards its grayscale version by a fraction `f` drawn from `factor` during training
     (`f = 1`: grayscale), clipped to `value_range`. RGB inputs; outputs are floats. Identity at inference."""
 
@@ -39,15 +38,6 @@ class RandomColorDegeneration(BaseImagePreprocessingLayer):
         degenerates = rgb_to_grayscale(images, data_format=self.data_format)
         images = images + factor * (degenerates - images)
         return self._cast(torch.clamp(images, self.value_range[0], self.value_range[1]))
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
 
     def get_config(self):
         config = super().get_config()

@@ -1,9 +1,8 @@
 """`keras.layers.RandomColorJitter`: random brightness, contrast, saturation and hue changes in one layer."""
 from torchkeras.api_export import keras_export
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     make_seed_generator
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 from torchkeras.layers.preprocessing.image_preprocessing.random_brightness import RandomBrightness
 from torchkeras.layers.preprocessing.image_preprocessing.random_contrast import RandomContrast
 from torchkeras.layers.preprocessing.image_preprocessing.random_hue import RandomHue
@@ -11,7 +10,7 @@ from torchkeras.layers.preprocessing.image_preprocessing.random_saturation impor
 
 
 @keras_export("keras.layers.RandomColorJitter")
-class RandomColorJitter(BaseImagePreprocessingLayer):
+class RandomColorJitter(PixelValueLayer):
     """Apply, in this order and during training only, `RandomBrightness(brightness_factor)`,
     `RandomContrast(contrast_factor)`, `RandomSaturation(saturation_factor)` and `RandomHue(hue_factor)`
     (each only when its factor is given), all with this layer's `value_range`; the draws come from this
@@ -59,15 +58,6 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
             layer_transformation = layer.get_random_transformation(images, seed=self._get_seed_generator())
             images = layer.transform_images(images, layer_transformation)
         return self._cast(images)
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -3,16 +3,15 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.backend.dtypes import to_torch_dtype
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import images_of
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     make_seed_generator
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 from torchkeras.layers.preprocessing.tensor_inputs import to_tensor
 
 
 @keras_export("keras.layers.RandomContrast", "keras.layers.experimental.preprocessing.RandomContrast")
-class RandomContrast(BaseImagePreprocessingLayer):
+class RandomContrast(PixelValueLayer):
     """For each image and channel during training: `(x - mean) * f + mean`, with `f` drawn from
     `[1 - lower, 1 + upper]` (`factor` a number in [0, 1] or a pair) and `mean` over the pixels; then clip
     to `value_range`. Inputs pass through unchanged at inference."""
@@ -45,15 +44,6 @@ class RandomContrast(BaseImagePreprocessingLayer):
             return images
         outputs = self._adjust_contrast(images, transformation["contrast_factor"])
         return torch.clamp(outputs, self.value_range[0], self.value_range[1])
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
 
     def _adjust_contrast(self, inputs, contrast_factor):
         height_axis, width_axis, _ = self._spatial_axes(inputs.dim())

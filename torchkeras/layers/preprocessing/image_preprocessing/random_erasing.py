@@ -3,11 +3,10 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.backend.dtypes import to_torch_dtype
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import images_of
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     make_seed_generator
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 from torchkeras.layers.preprocessing.image_preprocessing.random_elastic_transform import factor_pair
 
 
@@ -25,7 +24,7 @@ def box_masks(layer, shape, x0, x1, y0, y1, dtype):
 
 
 @keras_export("keras.layers.RandomErasing")
-class RandomErasing(BaseImagePreprocessingLayer):
+class RandomErasing(PixelValueLayer):
     """During training, with a probability drawn from `factor`, fill a random rectangle covering a fraction
     of the image drawn from `scale` (of its width and height, each the square root of a draw) with
     `fill_value` (a number, three numbers, or random noise when None), clipped to `value_range`. Outputs are
@@ -96,15 +95,6 @@ class RandomErasing(BaseImagePreprocessingLayer):
             apply = transformation["apply_erasing"].to(images.device).reshape(-1, 1, 1, 1)
             images = torch.where(apply, erased, images)
         return self._cast(images)
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -4,11 +4,10 @@ import torch.nn.functional as F
 
 from torchkeras.api_export import keras_export
 from torchkeras.backend.dtypes import to_torch_dtype
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import images_of
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     make_seed_generator
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 from torchkeras.layers.preprocessing.image_preprocessing.random_elastic_transform import factor_pair
 
 
@@ -49,7 +48,7 @@ def gaussian_blur(images, kernel_size, sigma, data_format):
 
 
 @keras_export("keras.layers.RandomGaussianBlur")
-class RandomGaussianBlur(BaseImagePreprocessingLayer):
+class RandomGaussianBlur(PixelValueLayer):
     """During training, with a probability drawn from `factor`, blur each image with a `kernel_size` Gaussian
     whose standard deviations (one for y, one for x, shared by the batch) are drawn from `sigma`; results
     are clipped to `value_range`. Outputs are floats."""
@@ -88,15 +87,6 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
             images = torch.where(apply, blurred, images)
             images = self._cast(torch.clamp(images, self.value_range[0], self.value_range[1]))
         return images
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -2,15 +2,14 @@
 import torch
 
 from torchkeras.api_export import keras_export
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import images_of
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     make_seed_generator
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 
 
 @keras_export("keras.layers.RandomHue")
-class RandomHue(BaseImagePreprocessingLayer):
+class RandomHue(PixelValueLayer):
     """Rotate the hue of each image by `±f / 2` of the color wheel during training, `f` drawn from `factor`
     (a number in [0, 1] or a pair) and the sign at random. Images are in `value_range` (RGB); outputs are
     floats. Identity at inference."""
@@ -52,15 +51,6 @@ class RandomHue(BaseImagePreprocessingLayer):
         images = hsv_to_rgb(torch.stack([hue, saturation, value], dim=channel_axis), data_format=self.data_format)
         images = torch.clamp(images, 0, 1)
         return self._cast(self._transform_value_range(images, (0, 1), self.value_range))
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
 
     def get_config(self):
         config = super().get_config()

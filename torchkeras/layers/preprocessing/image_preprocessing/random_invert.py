@@ -2,15 +2,14 @@
 import torch
 
 from torchkeras.api_export import keras_export
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import images_of
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     make_seed_generator
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 
 
 @keras_export("keras.layers.RandomInvert")
-class RandomInvert(BaseImagePreprocessingLayer):
+class RandomInvert(PixelValueLayer):
     """During training, replace each image `x` by `value_range[1] - x` with a probability drawn from
     `factor` (`1.0`: always). Outputs are floats. Identity at inference."""
 
@@ -40,15 +39,6 @@ class RandomInvert(BaseImagePreprocessingLayer):
         images = self._cast(images)
         apply = transformation["apply_inversion"].to(images.device).reshape(-1, 1, 1, 1)
         return torch.where(apply, self.value_range[1] - images, images)
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -3,16 +3,15 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     checked_value_range
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import images_of
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     make_seed_generator
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 
 
 @keras_export("keras.layers.RandomPosterization")
-class RandomPosterization(BaseImagePreprocessingLayer):
+class RandomPosterization(PixelValueLayer):
     """During training, keep only the `b` most significant bits of each 8-bit channel value (images in
     `value_range` are mapped to [0, 255] first), `b` an integer drawn from `[factor[0], factor[1])` (`factor`
     a number in [1, 8] means `[1, factor)`; equal bounds give exactly that many bits). Outputs are floats."""
@@ -47,15 +46,6 @@ class RandomPosterization(BaseImagePreprocessingLayer):
         images = self._cast(images).to(torch.uint8)
         images = torch.bitwise_left_shift(torch.bitwise_right_shift(images, shift), shift)
         return self._transform_value_range(self._cast(images), (0, 255), self.value_range, dtype=self.compute_dtype)
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
 
     def get_config(self):
         config = super().get_config()

@@ -4,17 +4,16 @@ import torch
 from torchkeras.api_export import keras_export
 from torchkeras.backend import config as backend_config
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     checked_value_range
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import images_of
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     make_seed_generator
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 from torchkeras.layers.preprocessing.tensor_inputs import to_tensor
 
 
 @keras_export("keras.layers.RandomSaturation")
-class RandomSaturation(BaseImagePreprocessingLayer):
+class RandomSaturation(PixelValueLayer):
     """Multiply the saturation (HSV) of each image by `f / (1 - f)` during training, `f` drawn from
     `factor` (`0.5` keeps the saturation, `0` gives grayscale, values near 1 saturate fully). Images must be
     floating point; outputs are floats. Identity at inference."""
@@ -45,15 +44,6 @@ class RandomSaturation(BaseImagePreprocessingLayer):
         hue, saturation, value = hsv.unbind(dim=channel_axis)
         saturation = torch.clamp(saturation * factors, self.value_range[0], self.value_range[1])
         return hsv_to_rgb(torch.stack([hue, saturation, value], dim=channel_axis), data_format=self.data_format)
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
 
     def get_config(self):
         config = super().get_config()

@@ -4,16 +4,15 @@ import torch.nn.functional as F
 
 from torchkeras.api_export import keras_export
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     checked_value_range
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import images_of
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     make_seed_generator
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 
 
 @keras_export("keras.layers.RandomSharpness")
-class RandomSharpness(BaseImagePreprocessingLayer):
+class RandomSharpness(PixelValueLayer):
     """During training, blend each image with a smoothed copy (3x3 kernel, 5/13 at the center and 1/13
     around): `x + (1 - 2f) * (smooth(x) - x)`, `f` drawn from `factor` in [0, 1] (`f < 0.5` blurs,
     `f > 0.5` sharpens); clipped to `value_range`. Outputs are floats."""
@@ -50,15 +49,6 @@ class RandomSharpness(BaseImagePreprocessingLayer):
         if self.data_format != "channels_first":
             out = out.permute(0, 2, 3, 1)
         return out.squeeze(0) if unbatched else out
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
 
     def get_config(self):
         config = super().get_config()

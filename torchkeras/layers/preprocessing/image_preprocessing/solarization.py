@@ -4,12 +4,11 @@ import torch
 from torchkeras.api_export import keras_export
 from torchkeras.backend.dtypes import to_torch_dtype
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
-from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     checked_value_range
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import images_of
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import \
     make_seed_generator
+from torchkeras.layers.preprocessing.image_preprocessing.pixel_value_layer import PixelValueLayer
 
 _FACTOR_ERROR = ("The `addition_factor` and `threshold_factor` arguments should be a number (or a list of two "
                  "numbers) in the range [0, 1]. ")
@@ -33,7 +32,7 @@ def _solarization_factor(factor, name):
 
 
 @keras_export("keras.layers.Solarization")
-class Solarization(BaseImagePreprocessingLayer):
+class Solarization(PixelValueLayer):
     """During training, add an offset drawn from `addition_factor` (times 255) to each image, clip to
     [0, 255] and invert (`255 - x`) every value at or above a threshold drawn from `threshold_factor`
     (times 255); images in `value_range` are mapped to [0, 255] and back. Outputs are floats. With
@@ -72,15 +71,6 @@ class Solarization(BaseImagePreprocessingLayer):
         thresholds = transformation["thresholds"].to(images.device)
         results = torch.where(results < thresholds, results, 255 - results)
         return self._cast(self._transform_value_range(results, (0, 255), self.value_range, dtype=self.compute_dtype))
-
-    def transform_labels(self, labels, transformation, training=True):
-        return labels
-
-    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        return bounding_boxes
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        return segmentation_masks
 
     def get_config(self):
         config = super().get_config()
