@@ -152,3 +152,19 @@ def test_hooks_see_the_padded_tensor():
         out = model(torch.randn(2, 15, 16, 3))
     handle.remove()
     assert seen == [(2, 16, 17, 3)] and tuple(out.shape) == (2, 7, 8, 2)
+
+
+def test_mixed_precision_layers_take_the_ordinary_calls():
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = _residual_model()
+        padded = _padded_conv_model(((0, 1), (0, 1)), layers.Conv2D(2, 3, strides=2, name="conv"))
+    finally:
+        keras.config.set_dtype_policy("float32")
+    for m, shape in ((model, (2, 8, 8, 3)), (padded, (2, 15, 16, 3))):
+        x = torch.randn(*shape)
+        expected = m(x).detach()
+        with torch.no_grad():
+            got = m(x)
+        assert got.dtype == expected.dtype
+        torch.testing.assert_close(got, expected, rtol=0, atol=0)

@@ -9,6 +9,7 @@ from torch.nn.modules import module as _torch_module
 
 from torchkeras.backend import symbolic
 from torchkeras.backend.keras_tensor import KerasTensor
+from torchkeras.mixed_precision import autocast_scope
 from torchkeras.ops import function as function_lib
 from torchkeras.utils import tree
 
@@ -323,12 +324,12 @@ def _call_absorbing(step, op, x, call, kwargs):
     return call(_module_call(padding_layer, x.tensor), **kwargs)
 
 
-def _unobserved(hooked):
-    """A step may take a shortcut only when nothing records or observes it: no autograd, no compiler tracing, no
-    hooks."""
-    if torch.is_grad_enabled() or torch.compiler.is_compiling() or _global_hooks():
+def _unobserved(layers):
+    """A step may take a shortcut only when nothing records or observes it (no autograd, no compiler tracing, no
+    hooks) and no mixed-precision policy casts between the layers it involves."""
+    if torch.is_grad_enabled() or torch.compiler.is_compiling() or _global_hooks() or autocast_scope.in_mixed_scope():
         return False
-    return not any(m._forward_hooks or m._forward_pre_hooks for m in hooked)
+    return not any(m._forward_hooks or m._forward_pre_hooks or m._dtype_policy.is_mixed for m in layers)
 
 
 def _global_hooks():
