@@ -168,3 +168,28 @@ def test_mixed_precision_layers_take_the_ordinary_calls():
             got = m(x)
         assert got.dtype == expected.dtype
         torch.testing.assert_close(got, expected, rtol=0, atol=0)
+
+
+def test_subclasses_that_override_call_get_no_shortcut():
+    class KeepsOutput(layers.BatchNormalization):
+        def call(self, inputs, training=None, mask=None):
+            self.kept = super().call(inputs, training=training)
+            return self.kept
+
+    class LoggingReLU(layers.ReLU):
+        def call(self, inputs):
+            self.seen = inputs.clone()
+            return super().call(inputs)
+
+    inp = keras.Input((6,))
+    bn = KeepsOutput(name="bn")(layers.Dense(6)(inp))
+    model = keras.Model(inp, layers.ReLU(name="relu")(bn))
+    assert _inplace_steps(model) == []
+    with torch.no_grad():
+        model(torch.randn(4, 6))
+    assert (model.get_layer("bn").kept < 0).any()      # not rectified behind its back
+
+    inp = keras.Input((6,))
+    bn = layers.BatchNormalization()(layers.Dense(6)(inp))
+    logged = keras.Model(inp, LoggingReLU(name="relu")(bn))
+    assert _inplace_steps(logged) == []

@@ -97,6 +97,8 @@ class GraphPlan:
                         or slot in self.input_slots):
                     continue
                 new = getattr(source.op, "_returns_new_tensor", False)
+                if not _own_call(source.op, "_returns_new_tensor"):
+                    continue
                 if new(len(source.reads)) if callable(new) else new:
                     step.inplace = (inplace, (step.op, source.op), target)
                     break
@@ -225,7 +227,7 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
                         out._keras_mask = m  # layers that read their inputs' masks directly find it
 
     reads = tuple(s for s in in_slots if s is not None)
-    inplace_of = getattr(op, "_inplace_inference", None) if is_layer else None
+    inplace_of = getattr(op, "_inplace_inference", None) if is_layer and _own_call(op, "_inplace_inference") else None
     # An in-place form replaces a call on one tensor, or on one list of tensors (a merge), with no other arguments.
     list_arg = (len(node.call_args) == 1 and isinstance(node.call_args[0], (list, tuple)) and not tensor_kwargs
                 and all(isinstance(x, KerasTensor) for x in node.call_args[0]) and len(out_slots) == 1)
@@ -290,6 +292,15 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
 
     _describe(step, op, reads, out_slots, inplace_candidate)
     return step
+
+
+def _own_call(op, attribute):
+    """Whether `op` runs the `call` of the class that declares `attribute` (a promise about that `call`): a
+    subclass that overrides `call` (and may keep or alter tensors) gets no shortcut."""
+    for klass in type(op).__mro__:
+        if attribute in klass.__dict__:
+            return type(op).call is getattr(klass, "call", None)
+    return False
 
 
 def _describe(step, op, reads, out_slots, inplace_candidate, simple=False):
