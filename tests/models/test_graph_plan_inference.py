@@ -193,3 +193,14 @@ def test_subclasses_that_override_call_get_no_shortcut():
     bn = layers.BatchNormalization()(layers.Dense(6)(inp))
     logged = keras.Model(inp, LoggingReLU(name="relu")(bn))
     assert _inplace_steps(logged) == []
+
+
+def test_a_padding_subclass_that_overrides_call_is_not_absorbed():
+    class ShiftedPadding(layers.ZeroPadding2D):
+        def call(self, inputs):
+            return super().call(inputs) + 1.0
+
+    model = _padded_conv_model(((0, 1), (0, 1)), layers.Conv2D(2, 3, strides=2, name="conv"))
+    inp = keras.Input((15, 16, 3))
+    shifted = keras.Model(inp, layers.Conv2D(2, 3, strides=2, name="conv")(ShiftedPadding(((0, 1), (0, 1)))(inp)))
+    assert _absorbed(model) == ["conv"] and _absorbed(shifted) == []

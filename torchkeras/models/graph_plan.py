@@ -114,7 +114,7 @@ class GraphPlan:
                 readers.setdefault(slot, []).append(step)
         for step in self.steps:
             pads = getattr(step.op, "_spatial_pads", None)
-            if pads is None or not step.simple or len(step.writes) != 1:
+            if pads is None or not step.simple or len(step.writes) != 1 or not _own_call(step.op, "_spatial_pads"):
                 continue
             pads = pads()
             slot = step.writes[0]
