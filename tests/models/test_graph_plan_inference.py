@@ -95,8 +95,8 @@ def test_applications_run_in_place_in_inference(name):
     assert len(_inplace_steps(model)) > 30
     x = torch.randn(1, 64, 64, 3)
     expected = model(x).detach()
-    with torch.no_grad():
-        torch.testing.assert_close(model(x), expected, rtol=0, atol=0)
+    with torch.no_grad():  # absorbed paddings run other convolution kernels: equal up to float32 rounding
+        torch.testing.assert_close(model(x), expected, rtol=1e-5, atol=1e-6)
 
 
 def _padded_conv_model(pads, conv):

@@ -1,6 +1,7 @@
 """What every application shares: its input, its optional pooling, and the functional model around them."""
 from torchkeras import backend
 from torchkeras import layers
+from torchkeras.applications import imagenet_utils
 from torchkeras.models.functional import Functional
 
 
@@ -51,6 +52,16 @@ def global_pool(x, pooling, avg_name=None, max_name=None):
     if pooling == "max":
         return layers.GlobalMaxPooling2D(name=max_name)(x)
     return x
+
+
+def classifier_top(x, include_top, pooling, classes, classifier_activation, weights, avg_name=None, max_name=None):
+    """The common end of the ImageNet classifiers: with `include_top`, average pooling (`avg_pool`) and the
+    `predictions` Dense layer; without, the optional global pooling of the features (`global_pool`)."""
+    if not include_top:
+        return global_pool(x, pooling, avg_name, max_name)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    imagenet_utils.validate_activation(classifier_activation, weights)
+    return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
 
 
 def functional_model(img_input, input_tensor, outputs, name):

@@ -67,12 +67,7 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
     x = layers.BatchNormalization(axis=bn_axis, epsilon=_BN_EPSILON, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = application.global_pool(x, pooling, "avg_pool", "max_pool")
+    x = application.classifier_top(x, include_top, pooling, classes, classifier_activation, weights, "avg_pool", "max_pool")
     model = application.functional_model(img_input, input_tensor, x, name)
     notop = "" if include_top else "_notop"
     return weight_files.load_weights(model, weights, f"{weights_name}_weights_tf_dim_ordering_tf_kernels{notop}.h5")

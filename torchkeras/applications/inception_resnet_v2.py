@@ -121,12 +121,7 @@ def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None, i
     x = inception_resnet_block(x, scale=1.0, activation=None, block_type="block8", block_idx=10)
     x = conv2d_bn(x, 1536, 1, name="conv_7b")
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = application.global_pool(x, pooling)
+    x = application.classifier_top(x, include_top, pooling, classes, classifier_activation, weights)
     model = application.functional_model(img_input, input_tensor, x, name)
     notop = "" if include_top else "_notop"
     return weight_files.load_weights(model, weights,

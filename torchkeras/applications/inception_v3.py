@@ -124,12 +124,7 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
     x = _block_8(x, 0)
     x = _block_8(x, 1)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = application.global_pool(x, pooling)
+    x = application.classifier_top(x, include_top, pooling, classes, classifier_activation, weights)
     model = application.functional_model(img_input, input_tensor, x, name)
     notop = "" if include_top else "_notop"
     return weight_files.load_weights(model, weights, f"inception_v3_weights_tf_dim_ordering_tf_kernels{notop}.h5")

@@ -72,12 +72,7 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     x = _sepconv_bn(x, 2048, "block14_sepconv2", axis)
     x = layers.Activation("relu", name="block14_sepconv2_act")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = application.global_pool(x, pooling)
+    x = application.classifier_top(x, include_top, pooling, classes, classifier_activation, weights)
     model = application.functional_model(img_input, input_tensor, x, name)
     notop = "" if include_top else "_notop"
     return weight_files.load_weights(model, weights, f"xception_weights_tf_dim_ordering_tf_kernels{notop}.h5")
