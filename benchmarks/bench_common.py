@@ -83,6 +83,9 @@ class Setup:
         """`(first epoch, later epochs per epoch)`: the first epoch (building, compiling) apart."""
         model = build(keras_module)
         if jit:
+            # Real Keras's compiled steps share one dynamo cache across models, and its recompile limit (8)
+            # would turn later repeats eager: each compiled run starts from an empty cache.
+            torch._dynamo.reset()
             model.compile(optimizer=model.optimizer, loss=model.loss, jit_compile=True)
         start = self.clock()
         model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)

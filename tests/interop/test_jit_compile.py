@@ -165,3 +165,102 @@ def test_compiled_fit_honours_overrides_and_callbacks_that_stop(monkeypatch):
     # Python side effects run while dynamo traces (once), then the compiled graphs skip them: the hooks were
     # traced, not bypassed.
     assert counts["train_step"] >= 1 and counts["compute_loss"] >= 1
+
+
+def _graph_breaks_during(fn):
+    from torch._dynamo.utils import counters
+
+    counters.clear()
+    fn()
+    return dict(counters["graph_break"])
+
+
+TRACED_OPTIMIZERS = {
+    "sgd": lambda: keras.optimizers.SGD(0.05),
+    "sgd_nesterov": lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True, weight_decay=0.01),
+    "adam": lambda: keras.optimizers.Adam(0.01, clipnorm=1.0),
+    "adam_amsgrad": lambda: keras.optimizers.Adam(0.01, amsgrad=True, global_clipnorm=1.0),
+    "adamw": lambda: keras.optimizers.AdamW(0.01),
+    "rmsprop": lambda: keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    "adagrad": lambda: keras.optimizers.Adagrad(0.05, clipvalue=0.5),
+    "adamax": lambda: keras.optimizers.Adamax(0.01),
+    "lion": lambda: keras.optimizers.Lion(0.001),
+    "adadelta": lambda: keras.optimizers.Adadelta(1.0),
+    "keras2_decay": lambda: keras.optimizers.SGD(0.05, decay=0.01),
+}
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("name", sorted(TRACED_OPTIMIZERS))
+def test_the_optimizer_update_runs_inside_the_compiled_step(name, monkeypatch):
+    """The whole step (forward, loss, gradients, update, metrics) is one graph: the step counter and the
+    learning rate are tensors in it, so a new learning rate takes effect without recompiling."""
+    monkeypatch.setenv("TORCHKERAS_JIT_BACKEND", "aot_eager")
+    model, twin = model_pair()
+    x, y = helpers.regression_data()
+    model.compile(TRACED_OPTIMIZERS[name](), "mse", metrics=["mae"], jit_compile=True)
+    twin.compile(TRACED_OPTIMIZERS[name](), "mse", metrics=["mae"])
+
+    from torch._dynamo.utils import counters
+
+    graphs = []
+
+    def train_twice(m):
+        m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        graphs.append(counters["stats"]["unique_graphs"])
+        m.optimizer.learning_rate = 0.5 * float(m.optimizer.learning_rate)
+        m.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        graphs.append(counters["stats"]["unique_graphs"])
+
+    assert _graph_breaks_during(lambda: train_twice(model)) == {}
+    assert graphs[0] == graphs[1]  # the new learning rate did not recompile
+    train_twice(twin)
+    assert int(model.optimizer.iterations) == int(twin.optimizer.iterations) == 3 * 4
+    assert model.optimizer._update_traces_in_graph()
+    # float32: the traced update computes the bias corrections in float32 tensors, eager on the host in float64.
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    for a, b in zip(model.optimizer.variables, twin.optimizer.variables):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: keras.optimizers.Adam(0.01, gradient_accumulation_steps=2),
+    lambda: keras.optimizers.SGD(0.05, use_ema=True, ema_overwrite_frequency=3),
+    lambda: keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.01, 2, 0.5)),
+    lambda: keras.optimizers.Nadam(0.01),
+], ids=["accumulation", "ema", "schedule", "nadam"])
+def test_host_driven_updates_run_eagerly_between_the_compiled_graphs(make, monkeypatch):
+    monkeypatch.setenv("TORCHKERAS_JIT_BACKEND", "aot_eager")
+    model, twin = model_pair()
+    x, y = helpers.regression_data()
+    model.compile(make(), "mse", jit_compile=True)
+    twin.compile(make(), "mse")
+    assert _graph_breaks_during(lambda: model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0))
+    twin.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    assert not model.optimizer._update_traces_in_graph()
+    assert int(model.optimizer.iterations) == int(twin.optimizer.iterations)
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_every_model_of_a_process_gets_its_own_compiled_step(monkeypatch):
+    """torch.compile caches per code object; the models' shared step code would exhaust dynamo's recompile
+    limit (8) and silently run the ninth model on eagerly."""
+    compiled_for = []
+
+    def recording_compile(fn, **kwargs):
+        def backend(graph_module, example_inputs):
+            compiled_for.append(fn)
+            return graph_module.forward
+        return _real_compile(fn, backend=backend, **kwargs)
+
+    monkeypatch.setattr(torch, "compile", recording_compile)
+    x, y = helpers.regression_data(n=8)
+    seen = 0
+    for _ in range(torch._dynamo.config.recompile_limit + 2):
+        model, _ = model_pair()
+        model.compile("sgd", "mse", jit_compile=True)
+        model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+        assert len(compiled_for) > seen  # this model's step was compiled, not run eagerly
+        seen = len(compiled_for)

@@ -207,7 +207,7 @@ def test_deepcopy_keeps_weight_decay_exclusions():
     np.testing.assert_array_equal(clone_vars[1].numpy(), weights[1])
 
 
-def test_apply_inside_torch_compile_runs_eagerly_without_recompiling():
+def test_apply_inside_torch_compile_traces_the_update_without_recompiling():
     import torch._dynamo.testing
 
     weights = make_weights()
@@ -230,7 +230,9 @@ def test_apply_inside_torch_compile_runs_eagerly_without_recompiling():
         x = torch.tensor(float(i + 1))
         compiled_step(compiled_vars, compiled_opt, x)
         train_step(eager_vars, eager_opt, x)
+    # The traced update (step and learning rate as float32 tensors; Adam's bias correction in float32, eager
+    # computes it in float64 on the host) matches within float32 rounding: 1e-4 of the learning rate.
     for a, b in zip(values(compiled_vars), values(eager_vars)):
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert int(compiled_opt.iterations) == 4
-    assert counter.frame_count <= 2  # no recompilation per step
+    assert counter.frame_count <= 2  # no recompilation per step (the first step builds the optimizer eagerly)

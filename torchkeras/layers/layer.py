@@ -40,14 +40,16 @@ from torchkeras.backend.structure import bump_structure_version, structure_versi
 
 # --- call context: `training` flows from an outer call into nested ones --------------------------------
 
-_ctx = threading.local()
+class _CallContext(threading.local):
+    def __init__(self):
+        self.stack = []  # each thread starts with its own (so a compiled step never guards on its absence)
+
+
+_ctx = _CallContext()
 
 
 def _ctx_stack():
-    stack = getattr(_ctx, "stack", None)
-    if stack is None:
-        stack = _ctx.stack = []
-    return stack
+    return _ctx.stack
 
 
 @contextlib.contextmanager

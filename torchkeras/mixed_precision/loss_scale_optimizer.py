@@ -13,6 +13,7 @@ import torch
 from torchkeras.api_export import keras_export
 from torchkeras.backend import naming
 from torchkeras.optimizers.base_optimizer import Optimizer
+from torchkeras.optimizers.optimizer_utils import run_eagerly
 
 _BASE_DEFAULTS = {
     "weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None, "use_ema": False,
@@ -146,6 +147,8 @@ class LossScaleOptimizer(Optimizer):
         return loss * (self._current_scale() if self.built else float(self.initial_scale))
 
     def apply(self, grads, trainable_variables=None):
+        if torch.compiler.is_compiling():  # the finite check decides on the host whether to step
+            return run_eagerly(self.apply, grads, trainable_variables)
         grads = list(grads)
         variables = list(trainable_variables) if trainable_variables is not None else None
         if not self.built:

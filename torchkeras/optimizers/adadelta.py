@@ -3,6 +3,7 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.optimizers.base_optimizer import Optimizer
+from torchkeras.optimizers.optimizer_utils import foreach_add_scaled_
 
 
 @keras_export("keras.optimizers.Adadelta", "keras.optimizers.legacy.Adadelta")
@@ -19,6 +20,8 @@ class Adadelta(Optimizer):
         epsilon: default 1e-7.
         **kwargs: the common optimizer arguments (see `keras.optimizers.Optimizer`).
     """
+
+    _update_traces = True
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None, clipnorm=None,
                  clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -59,7 +62,7 @@ class Adadelta(Optimizer):
         torch._foreach_neg_(deltas)
         torch._foreach_mul_(accumulated_deltas, rho)
         torch._foreach_addcmul_(accumulated_deltas, deltas, deltas, value=1 - rho)
-        torch._foreach_add_(group.params, deltas, alpha=lr)
+        foreach_add_scaled_(group.params, deltas, lr)
 
     def get_config(self):
         config = super().get_config()

@@ -3,6 +3,7 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.optimizers.base_optimizer import Optimizer
+from torchkeras.optimizers.optimizer_utils import foreach_addcdiv_
 
 
 @keras_export("keras.optimizers.Adagrad", "keras.optimizers.legacy.Adagrad")
@@ -17,6 +18,8 @@ class Adagrad(Optimizer):
         epsilon: default 1e-7.
         **kwargs: the common optimizer arguments (see `keras.optimizers.Optimizer`).
     """
+
+    _update_traces = True
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -46,7 +49,7 @@ class Adagrad(Optimizer):
         torch._foreach_addcmul_(accumulators, grads, grads)
         denominators = torch._foreach_add(accumulators, self.epsilon)
         torch._foreach_sqrt_(denominators)
-        torch._foreach_addcdiv_(group.params, grads, denominators, value=-lr)
+        foreach_addcdiv_(group.params, grads, denominators, -lr)
 
     def get_config(self):
         config = super().get_config()

@@ -1,10 +1,10 @@
 """`keras.optimizers.Adam`."""
-import math
-
 import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.optimizers.base_optimizer import Optimizer
+from torchkeras.optimizers.optimizer_utils import foreach_addcdiv_
+from torchkeras.optimizers.optimizer_utils import sqrt
 
 
 @keras_export("keras.optimizers.Adam", "keras.optimizers.legacy.Adam")
@@ -24,6 +24,8 @@ class Adam(Optimizer):
         amsgrad: use the AMSGrad variant; default False.
         **kwargs: the common optimizer arguments (see `keras.optimizers.Optimizer`).
     """
+
+    _update_traces = True
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
@@ -65,10 +67,10 @@ class Adam(Optimizer):
             velocity_hats = group.slots["velocity_hat"]
             torch._foreach_maximum_(velocity_hats, velocities)
             velocities = velocity_hats
-        alpha = lr * math.sqrt(1 - beta_2**local_step) / (1 - beta_1**local_step)
+        alpha = lr * sqrt(1 - beta_2**local_step) / (1 - beta_1**local_step)
         denominators = torch._foreach_sqrt(velocities)
         torch._foreach_add_(denominators, self.epsilon)
-        torch._foreach_addcdiv_(group.params, momentums, denominators, value=-alpha)
+        foreach_addcdiv_(group.params, momentums, denominators, -alpha)
 
     def get_config(self):
         config = super().get_config()

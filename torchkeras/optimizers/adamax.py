@@ -3,6 +3,7 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.optimizers.adam_style import AdamStyleOptimizer
+from torchkeras.optimizers.optimizer_utils import foreach_addcdiv_
 
 
 @keras_export("keras.optimizers.Adamax", "keras.optimizers.legacy.Adamax")
@@ -19,6 +20,8 @@ class Adamax(AdamStyleOptimizer):
         epsilon: default 1e-7.
         **kwargs: the common optimizer arguments (see `keras.optimizers.Optimizer`).
     """
+
+    _update_traces = True
 
     def build(self, var_list):
         if self.built:
@@ -38,4 +41,4 @@ class Adamax(AdamStyleOptimizer):
         torch._foreach_maximum_(norms, torch._foreach_abs(grads))
         denominators = torch._foreach_add(norms, self.epsilon)
         torch._foreach_mul_(denominators, 1 - self.beta_1**local_step)
-        torch._foreach_addcdiv_(group.params, momentums, denominators, value=-lr)
+        foreach_addcdiv_(group.params, momentums, denominators, -lr)

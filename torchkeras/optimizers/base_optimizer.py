@@ -339,7 +339,7 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         Without `trainable_variables`, the optimizer must be built and `grads` match the variables it was
         built with, one to one. The first call with variables builds the optimizer.
         """
-        if torch.compiler.is_compiling():
+        if torch.compiler.is_compiling() and not self._update_traces_in_graph():
             return run_eagerly(self.apply, grads, trainable_variables)
         grads = list(grads)
         if len(grads) == 0:
@@ -445,11 +445,12 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         kept_grads = []
         kept_positions = []
         missing = []
+        traced = torch.compiler.is_compiling()  # (dynamo cannot read `.grad` of a Variable)
         for position, (g, v) in enumerate(zip(grads, variables)):
             if g is None:
                 missing.append(getattr(v, "path", None) or getattr(v, "name", None) or f"variable {position}")
                 continue
-            if g is not v.grad:  # autograd's own `.grad` already matches its variable
+            if traced or g is not v.grad:  # autograd's own `.grad` already matches its variable
                 if not isinstance(g, torch.Tensor) or g.dtype != v.dtype or g.device != v.device:
                     g = to_tensor_like(g, v)
                 if g.is_sparse:
@@ -499,9 +500,31 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
             return grads, variables, indices
         return [grads[p] for p in keep], [variables[p] for p in keep], [full[p] for p in keep]
 
+    # Optimizers whose update rule takes the step and the learning rate as tensors too (see `optimizer_utils`).
+    _update_traces = False
+
+    def _update_traces_in_graph(self):
+        """Whether `apply` can be traced into a compiled train step (`jit_compile=True`) instead of running
+        eagerly between two graphs: the update rule takes tensors, the learning rate is a variable (read in
+        the graph, so changing it never recompiles), and nothing in the step depends on the host step count
+        (gradient accumulation, EMA, gradient overwrites, a custom `update_step`)."""
+        return (self._update_traces and self.built and self._lr_kind == LR_VARIABLE
+                and not self.gradient_accumulation_steps and not self.use_ema and not self._has_overwrite
+                and type(self).update_step is Optimizer.update_step)
+
     def _apply_core(self, grads, indices):
         """Keras's pipeline after the gradients are known: grads align with `indices` (None = all)."""
         plan = self._plan_for(indices)
+        if torch.compiler.is_compiling():
+            # Traced (see `_update_traces_in_graph`): the step counter and the learning rate are tensors.
+            iteration = self._iterations
+            if self.loss_scale_factor is not None:
+                grads = torch._foreach_div(grads, self.loss_scale_factor)
+            self._update(plan, grads, iteration, (iteration + 1).to(torch.float32))
+            for variable in plan.constrained:
+                variable.copy_(variable.constraint(variable))
+            iteration.add_(1)
+            return
         iteration = self._current_iteration()
         if self.loss_scale_factor is not None:
             grads = torch._foreach_div(grads, self.loss_scale_factor)
@@ -524,7 +547,10 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
 
     def _update(self, plan, grads, raw_iteration, local_step):
         """Clip, decay and run the update rule for one (accumulated) step."""
-        lr = self._host_learning_rate(raw_iteration)
+        if isinstance(raw_iteration, torch.Tensor):  # traced: the learning-rate variable itself
+            lr = self._learning_rate
+        else:
+            lr = self._host_learning_rate(raw_iteration)
         if self.decay:  # Keras 2's `decay`: the learning rate over the number of updates done so far
             lr = lr / (1.0 + self.decay * (local_step - 1))
         grads = self._clip_gradients(grads)

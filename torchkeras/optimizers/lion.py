@@ -3,6 +3,7 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.optimizers.base_optimizer import Optimizer
+from torchkeras.optimizers.optimizer_utils import foreach_add_scaled_
 
 
 @keras_export("keras.optimizers.Lion")
@@ -17,6 +18,8 @@ class Lion(Optimizer):
         beta_2: default 0.99.
         **kwargs: the common optimizer arguments (see `keras.optimizers.Optimizer`).
     """
+
+    _update_traces = True
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, weight_decay=None, clipnorm=None,
                  clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -49,7 +52,7 @@ class Lion(Optimizer):
         directions = torch._foreach_mul(momentums, self.beta_1)
         torch._foreach_add_(directions, grads, alpha=1 - self.beta_1)
         torch._foreach_sign_(directions)
-        torch._foreach_add_(group.params, directions, alpha=-lr)
+        foreach_add_scaled_(group.params, directions, -lr)
         torch._foreach_mul_(momentums, self.beta_2)
         torch._foreach_add_(momentums, grads, alpha=1 - self.beta_2)
 

@@ -8,6 +8,7 @@ import torch
 from torchkeras.api_export import keras_export
 from torchkeras.backend import naming
 from torchkeras.optimizers.base_optimizer import Optimizer
+from torchkeras.optimizers.optimizer_utils import run_eagerly
 from torchkeras.saving import serialization_lib
 
 
@@ -208,6 +209,8 @@ class MultiOptimizer(Optimizer):
 
     def apply(self, grads, trainable_variables=None):
         """Give each sub-optimizer the gradients of its variables, then count one step."""
+        if torch.compiler.is_compiling():  # the step counter is a host count
+            return run_eagerly(self.apply, grads, trainable_variables)
         grads = list(grads)
         if len(grads) == 0:
             return

@@ -1,5 +1,7 @@
 """Small helpers used by optimizers: Python scalars, gradients like their variable, initial slot values, and
 running an update outside a graph that `torch.compile` is tracing."""
+import math
+
 import numpy as np
 import torch
 
@@ -56,3 +58,27 @@ def run_eagerly(fn, *args):
     import torch._dynamo
 
     return torch._dynamo.disable(fn)(*args)
+
+
+# --- update math that takes the step and the learning rate as Python numbers (eager) or as tensors (traced
+# into a compiled train step, where a changing Python number would recompile the graph every step) ---------
+def sqrt(value):
+    return value.sqrt() if isinstance(value, torch.Tensor) else math.sqrt(value)
+
+
+def foreach_add_scaled_(targets, tensors, scale):
+    """`targets[i] += scale * tensors[i]`."""
+    if isinstance(scale, torch.Tensor):
+        torch._foreach_add_(targets, torch._foreach_mul(tensors, scale))
+    else:
+        torch._foreach_add_(targets, tensors, alpha=scale)
+
+
+def foreach_addcdiv_(targets, numerators, denominators, scale):
+    """`targets[i] += scale * numerators[i] / denominators[i]`."""
+    if isinstance(scale, torch.Tensor):
+        quotients = torch._foreach_div(numerators, denominators)
+        torch._foreach_mul_(quotients, scale)
+        torch._foreach_add_(targets, quotients)
+    else:
+        torch._foreach_addcdiv_(targets, numerators, denominators, value=scale)

@@ -3,6 +3,7 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.optimizers.base_optimizer import Optimizer
+from torchkeras.optimizers.optimizer_utils import foreach_addcdiv_
 
 
 @keras_export("keras.optimizers.RMSprop", "keras.optimizers.legacy.RMSprop")
@@ -21,6 +22,8 @@ class RMSprop(Optimizer):
         centered: normalize by the estimated variance instead of the second moment; default False.
         **kwargs: the common optimizer arguments (see `keras.optimizers.Optimizer`).
     """
+
+    _update_traces = True
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
@@ -73,10 +76,10 @@ class RMSprop(Optimizer):
         if self.momentum > 0:
             momentums = group.slots["momentum"]
             torch._foreach_mul_(momentums, self.momentum)
-            torch._foreach_addcdiv_(momentums, grads, denominators, value=lr)
+            foreach_addcdiv_(momentums, grads, denominators, lr)
             torch._foreach_sub_(group.params, momentums)
         else:
-            torch._foreach_addcdiv_(group.params, grads, denominators, value=-lr)
+            foreach_addcdiv_(group.params, grads, denominators, -lr)
 
     def get_config(self):
         config = super().get_config()

@@ -3,6 +3,7 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.optimizers.base_optimizer import Optimizer
+from torchkeras.optimizers.optimizer_utils import foreach_add_scaled_
 
 
 @keras_export("keras.optimizers.SGD", "keras.optimizers.legacy.SGD")
@@ -19,6 +20,8 @@ class SGD(Optimizer):
         nesterov: whether to apply Nesterov momentum; default False.
         **kwargs: the common optimizer arguments (see `keras.optimizers.Optimizer`).
     """
+
+    _update_traces = True
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, clipnorm=None,
                  clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -48,13 +51,13 @@ class SGD(Optimizer):
     def _update_group(self, group, grads, lr, local_step):
         params = group.params
         if self.momentum == 0:
-            torch._foreach_add_(params, grads, alpha=-lr)
+            foreach_add_scaled_(params, grads, -lr)
             return
         velocities = group.slots["momentum"]
         torch._foreach_mul_(velocities, self.momentum)
-        torch._foreach_add_(velocities, grads, alpha=-lr)
+        foreach_add_scaled_(velocities, grads, -lr)
         if self.nesterov:
-            torch._foreach_add_(params, grads, alpha=-lr)
+            foreach_add_scaled_(params, grads, -lr)
             torch._foreach_add_(params, velocities, alpha=self.momentum)
         else:
             torch._foreach_add_(params, velocities)

@@ -15,6 +15,7 @@ If torch cannot compile a step (an unsupported op, a platform without a compiler
 eagerly after one warning that says why.
 """
 import os
+import types
 import warnings
 
 import torch
@@ -28,7 +29,7 @@ def compile_step(model, fn, kind="train"):
         options["backend"] = backend
     elif _on_cuda(model):
         options["mode"] = "reduce-overhead"
-    compiled = torch.compile(fn, **options)
+    compiled = torch.compile(_with_own_code(fn), **options)
     state = {"failed": False}
 
     config = torch._dynamo.config
@@ -58,6 +59,16 @@ def compile_step(model, fn, kind="train"):
 
     step.compiled = compiled
     return step
+
+
+def _with_own_code(fn):
+    """A copy of `fn` with a code object of its own. torch.compile keeps its compiled graphs per code object,
+    and the step functions of every model share one: from the ninth model of a process on (dynamo's
+    `recompile_limit`), every compiled step would silently run eagerly."""
+    own = types.FunctionType(fn.__code__.replace(), fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+    own.__kwdefaults__ = fn.__kwdefaults__
+    own.__qualname__ = fn.__qualname__
+    return own
 
 
 def _on_cuda(model):
