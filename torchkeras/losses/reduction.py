@@ -72,14 +72,13 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     """Apply `reduction` to an already weighted loss map (a scalar or empty map is returned as is)."""
     if reduction is None or reduction == "none" or values.dim() == 0 or tuple(values.shape) == (0,):
         return values
-    loss = values.sum()
     if reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight"):
         if reduction == "mean_with_sample_weight" and sample_weight is not None:
-            divisor = sample_weight.sum().to(loss.dtype)
-        else:
-            divisor = values.numel()
-        loss = divide_no_nan(loss, divisor)
-    return loss
+            return divide_no_nan(values.sum(), sample_weight.sum().to(values.dtype))
+        if values.is_floating_point():
+            return values.mean()  # the sum over the number of values (torch's mean is that sum, divided)
+        return values.sum() / values.numel()
+    return values.sum()
 
 
 def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum_over_batch_size", dtype=None):

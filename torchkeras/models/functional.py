@@ -119,6 +119,8 @@ def standardize_inputs(model, inputs):
                     f"Missing data for input(s) {[k for k in names if k not in inputs]}. Expected the "
                     f"following keys: {names}. Received keys: {list(inputs.keys())}"
                 )
+    elif isinstance(inputs, torch.Tensor):
+        flat = [inputs]
     else:
         flat = tree.flatten(inputs)
     if len(flat) != n:

@@ -1,6 +1,7 @@
 """`keras.layers.Dense`: `activation(dot(inputs, kernel) + bias)`."""
 import numbers
 
+import torch
 import torch.nn.functional as F
 
 from torchkeras import activations, constraints, initializers, regularizers
@@ -104,6 +105,10 @@ class Dense(own_variables.MergedLoraVariables, DenseQuantization, Layer):
         kernel = self.kernel
         if self.lora_enabled:
             kernel = lora.merged(self, kernel, self.lora_kernel_a, self.lora_kernel_b)
+        if inputs.dim() == 2 and self.bias is not None:
+            # One `addmm` on Keras's (in, out) kernel: the same product as `F.linear`, without its two transposes
+            # in the autograd graph.
+            return self._finish(torch.addmm(self.bias, inputs, kernel), with_bias=False)
         return self._finish(F.linear(inputs, kernel.t(), self.bias), with_bias=False)
 
     def _finish(self, x, with_bias=True):
