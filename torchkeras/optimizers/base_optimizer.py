@@ -507,10 +507,16 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         """Whether `apply` can be traced into a compiled train step (`jit_compile=True`) instead of running
         eagerly between two graphs: the update rule takes tensors, the learning rate is a variable (read in
         the graph, so changing it never recompiles), and nothing in the step depends on the host step count
-        (gradient accumulation, EMA, gradient overwrites, a custom `update_step`)."""
+        (gradient accumulation, EMA, gradient overwrites, a custom `update_step`).
+
+        The step counter and the learning rate live on the CPU, so this holds for CPU variables: on CUDA a
+        CPU input would keep torch from running the step as a CUDA graph, and the update runs between the
+        graphs instead."""
         return (self._update_traces and self.built and self._lr_kind == LR_VARIABLE
                 and not self.gradient_accumulation_steps and not self.use_ema and not self._has_overwrite
-                and type(self).update_step is Optimizer.update_step)
+                and type(self).update_step is Optimizer.update_step
+                and all(v.device.type == "cpu" and not dtensor_utils.is_dtensor(v)
+                        for v in self._trainable_variables[:1]))
 
     def _apply_core(self, grads, indices):
         """Keras's pipeline after the gradients are known: grads align with `indices` (None = all)."""

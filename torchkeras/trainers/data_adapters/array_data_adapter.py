@@ -55,6 +55,8 @@ class ArrayDataAdapter:
         if not isinstance(packed, tuple):
             packed = (packed,)
         self._structure = packed
+        # `(x, y, sample_weight)` of single arrays (the usual case) packs as a plain tuple.
+        self._flat_tuple = type(packed) is tuple and not any(isinstance(s, (list, tuple, dict)) for s in packed)
         self._flat = [_to_tensor(a) for a in tree.flatten(packed)]
         sized = [a for a in self._flat if a is not None and hasattr(a, "shape") and len(a.shape)]
         if not sized:
@@ -116,8 +118,9 @@ class ArrayDataAdapter:
         return staging.copy(a, start, end, index, self.device)
 
     def _pack(self, flat):
-        packed = tree.pack_sequence_as(self._structure, flat)
-        return packed
+        if self._flat_tuple:
+            return tuple(flat)
+        return tree.pack_sequence_as(self._structure, flat)
 
     def get_iterator(self):
         """One epoch of batches."""
