@@ -2,10 +2,14 @@
 `train_function`, ...) run through `torch.compile`, falling back to eager.
 
 The public hooks are what gets compiled, so a user's override is compiled too. The default `train_step` is
-written so that dynamo captures the forward pass, the loss, the gradients (`torch.autograd.grad`, traced with
-`trace_autograd_ops`) and the metric updates; the optimizer's update stays eager Python (its step counter and
-learning rate are host values). Compiling happens once per input signature: a second batch size (the last
-partial batch of an epoch) makes the batch dimension dynamic, so there is one recompile at most.
+written so that dynamo captures the whole step in one graph: the forward pass, the loss, the gradients
+(`torch.autograd.grad`, traced with `trace_autograd_ops`), the optimizer's update and the metric updates. The
+update reads the step counter and the learning-rate variable as tensors, so a new learning rate never
+recompiles; updates that the host drives (gradient accumulation, EMA, a schedule or callable learning rate,
+loss scaling, a custom `update_step`) run eagerly between two graphs (`Optimizer._update_traces_in_graph`).
+Compiling happens once per input signature: a second batch size (the last partial batch of an epoch) makes
+the batch dimension dynamic, so there is one recompile at most. Each model's step has its own code object,
+hence its own dynamo cache: a process may compile any number of models.
 
 On CUDA the compiled graphs also run as CUDA graphs (`mode="reduce-overhead"`) where torch can, which takes
 the kernel launch cost off small models. `TORCHKERAS_JIT_BACKEND` picks another torch.compile backend (the tests
