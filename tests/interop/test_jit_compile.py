@@ -264,3 +264,18 @@ def test_every_model_of_a_process_gets_its_own_compiled_step(monkeypatch):
         model.fit(x, y, batch_size=8, epochs=1, verbose=0)
         assert len(compiled_for) > seen  # this model's step was compiled, not run eagerly
         seen = len(compiled_for)
+
+
+def test_eager_steps_after_compiled_ones_continue_the_step_count(monkeypatch):
+    monkeypatch.setenv("TORCHKERAS_JIT_BACKEND", "aot_eager")
+    model, twin = model_pair()
+    x, y = helpers.regression_data()
+    model.compile(keras.optimizers.Adam(0.01), "mse", jit_compile=True)
+    twin.compile(keras.optimizers.Adam(0.01), "mse")
+    model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    model.compile(model.optimizer, "mse", jit_compile=False)
+    model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    twin.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    assert model.optimizer._current_iteration() == int(twin.optimizer.iterations) == 8
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
