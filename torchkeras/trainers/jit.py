@@ -6,7 +6,7 @@ written so that dynamo captures the whole step in one graph: the forward pass, t
 (`torch.autograd.grad`, traced with `trace_autograd_ops`), the optimizer's update and the metric updates. The
 update reads the step counter and the learning-rate variable as tensors, so a new learning rate never
 recompiles; updates that the host drives (gradient accumulation, EMA, a schedule or callable learning rate,
-loss scaling, a custom `update_step`) run eagerly between two graphs (`Optimizer._update_traces_in_graph`).
+dynamic loss scaling, a custom `update_step`) run eagerly between two graphs (`Optimizer._update_traces_in_graph`).
 Compiling happens once per input signature: a second batch size (the last partial batch of an epoch) makes
 the batch dimension dynamic, so there is one recompile at most. Each model's step has its own code object,
 hence its own dynamo cache: a process may compile any number of models.
