@@ -748,7 +748,7 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
 
     def __call__(self, *args, **kwargs):
         first = args[0] if args else None
-        if len(args) > 1 or kwargs:
+        if len(args) > 1 or (kwargs and (len(kwargs) > 1 or "training" not in kwargs)):
             # Like Keras, NumPy arrays in any argument become tensors (`mha(query, value)` with arrays).
             args, kwargs = _arrays_to_tensors(args, kwargs)
         if not isinstance(first, torch.Tensor):
@@ -757,7 +757,7 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
                 args = (first,) + args[1:]
             if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
                 return self._symbolic_call(*args, **kwargs)
-        elif _any_keras_tensor(args, kwargs):
+        elif (len(args) > 1 or kwargs) and _any_keras_tensor(args, kwargs):
             return self._symbolic_call(*args, **kwargs)
         has_training, has_mask, _, _ = call_signature_info(self)
         stack = _ctx_stack()
