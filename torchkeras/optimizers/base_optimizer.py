@@ -137,6 +137,8 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         self._plans = {}
         self._has_overwrite = False
         self._ema_lists = None
+        self._lr_fed = False  # see `_feed_compiled_step`
+        self._traced_lr = None
         self._init_torch_hooks()
 
         with naming.name_scope(self.name, caller=self):
@@ -507,16 +509,33 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
         """Whether `apply` can be traced into a compiled train step (`jit_compile=True`) instead of running
         eagerly between two graphs: the update rule takes tensors, the learning rate is a variable (read in
         the graph, so changing it never recompiles), and nothing in the step depends on the host step count
-        (gradient accumulation, EMA, gradient overwrites, a custom `update_step`).
+        (gradient accumulation, EMA, gradient overwrites, a custom `update_step`). A schedule or callable
+        learning rate traces only inside `jit_compile=True`'s own train function (`_feed_compiled_step`).
 
         The step counter and the learning rate live on the CPU, so this holds for CPU variables: on CUDA a
         CPU input would keep torch from running the step as a CUDA graph, and the update runs between the
         graphs instead."""
-        return (self._update_traces and self.built and self._lr_kind == LR_VARIABLE
+        return (self._update_traces and self.built and (self._lr_kind == LR_VARIABLE or self._lr_fed)
                 and not self.gradient_accumulation_steps and not self.use_ema and not self._has_overwrite
                 and type(self).update_step is Optimizer.update_step
                 and all(v.device.type == "cpu" and not dtensor_utils.is_dtensor(v)
                         for v in self._trainable_variables[:1]))
+
+    def _feed_compiled_step(self, active):
+        """Called by a `jit_compile=True` train function around each compiled step (`active` before, False
+        after): the host side of a traced update. A torch `lr_scheduler`'s change to `param_groups` is taken,
+        and a schedule or callable learning rate is evaluated at this step into a CPU tensor that the graph
+        reads. While fed, such a learning rate traces too; anywhere else it keeps the update eager."""
+        if active and self.built:
+            if self._lr_kind == LR_VARIABLE:
+                self._adopt_group_learning_rate()
+            else:
+                value = self._host_learning_rate(self._current_iteration())
+                if self._traced_lr is None:
+                    self._traced_lr = torch.tensor(value, dtype=torch.float32)
+                else:
+                    self._traced_lr.fill_(value)
+        self._lr_fed = active
 
     def _apply_core(self, grads, indices):
         """Keras's pipeline after the gradients are known: grads align with `indices` (None = all)."""
@@ -553,8 +572,8 @@ class Optimizer(LearningRateState, TorchOptimizerProtocol):
 
     def _update(self, plan, grads, raw_iteration, local_step):
         """Clip, decay and run the update rule for one (accumulated) step."""
-        if isinstance(raw_iteration, torch.Tensor):  # traced: the learning-rate variable itself
-            lr = self._learning_rate
+        if isinstance(raw_iteration, torch.Tensor):  # traced: the learning-rate variable, or the fed value
+            lr = self._learning_rate if self._lr_kind == LR_VARIABLE else self._traced_lr
         else:
             lr = self._host_learning_rate(raw_iteration)
         if self.decay:  # Keras 2's `decay`: the learning rate over the number of updates done so far

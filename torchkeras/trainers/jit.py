@@ -5,8 +5,9 @@ The public hooks are what gets compiled, so a user's override is compiled too. T
 written so that dynamo captures the whole step in one graph: the forward pass, the loss, the gradients
 (`torch.autograd.grad`, traced with `trace_autograd_ops`), the optimizer's update and the metric updates. The
 update reads the step counter and the learning-rate variable as tensors, so a new learning rate never
-recompiles; updates that the host drives (gradient accumulation, EMA, a schedule or callable learning rate,
-dynamic loss scaling, a custom `update_step`) run eagerly between two graphs (`Optimizer._update_traces_in_graph`).
+recompiles, and a schedule's value is computed on the host before each step and read from a tensor. Updates
+that the host drives (gradient accumulation, EMA, dynamic loss scaling, a custom `update_step`) run eagerly
+between two graphs (`Optimizer._update_traces_in_graph`).
 Compiling happens once per input signature: a second batch size (the last partial batch of an epoch) makes
 the batch dimension dynamic, so there is one recompile at most. Each model's step has its own code object,
 hence its own dynamo cache: a process may compile any number of models.
@@ -37,6 +38,8 @@ def compile_step(model, fn, kind="train"):
     state = {"failed": False}
 
     config = torch._dynamo.config
+    optimizer = getattr(model, "optimizer", None) if kind == "train" else None
+    feed = optimizer._feed_compiled_step if getattr(optimizer, "_update_traces", False) else None
 
     def step(data):
         if state["failed"]:
@@ -45,6 +48,8 @@ def compile_step(model, fn, kind="train"):
         # `config.patch` costs more than a small step).
         previous = config.trace_autograd_ops
         config.trace_autograd_ops = True
+        if feed is not None:
+            feed(True)
         try:
             return compiled(data)
         except Exception as e:  # noqa: BLE001 - fall back once, loudly
@@ -60,6 +65,8 @@ def compile_step(model, fn, kind="train"):
             return fn(data)
         finally:
             config.trace_autograd_ops = previous
+            if feed is not None:
+                feed(False)
 
     step.compiled = compiled
     return step
