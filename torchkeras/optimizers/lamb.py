@@ -3,6 +3,7 @@ import torch
 
 from torchkeras.api_export import keras_export
 from torchkeras.optimizers.adam_style import AdamStyleOptimizer
+from torchkeras.optimizers.optimizer_utils import foreach_add_scaled_
 
 
 @keras_export("keras.optimizers.Lamb")
@@ -19,6 +20,8 @@ class Lamb(AdamStyleOptimizer):
         epsilon: default 1e-7.
         **kwargs: the common optimizer arguments (see `keras.optimizers.Optimizer`).
     """
+
+    _update_traces = True
 
     def build(self, var_list):
         if self.built:
@@ -48,4 +51,4 @@ class Lamb(AdamStyleOptimizer):
         ratios = torch.where(weight_norms > 0,
                              torch.where(update_norms > 0, weight_norms / update_norms, ones), ones)
         torch._foreach_mul_(updates, list(ratios.to(updates[0].dtype).unbind()))
-        torch._foreach_add_(params, updates, alpha=-lr)
+        foreach_add_scaled_(params, updates, -lr)

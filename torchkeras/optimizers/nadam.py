@@ -6,6 +6,8 @@ from torchkeras.backend import config as backend_config
 from torchkeras.backend import naming
 from torchkeras.backend.variables import Variable
 from torchkeras.optimizers.adam_style import AdamStyleOptimizer
+from torchkeras.optimizers.optimizer_utils import foreach_add_scaled_
+from torchkeras.optimizers.optimizer_utils import foreach_addcdiv_
 
 
 @keras_export("keras.optimizers.Nadam", "keras.optimizers.legacy.Nadam")
@@ -23,6 +25,8 @@ class Nadam(AdamStyleOptimizer):
         epsilon: default 1e-7.
         **kwargs: the common optimizer arguments (see `keras.optimizers.Optimizer`).
     """
+
+    _update_traces = True
 
     def build(self, var_list):
         if self.built:
@@ -42,6 +46,18 @@ class Nadam(AdamStyleOptimizer):
         return {"momentum": self._momentums, "velocity": self._velocities}
 
     def _update_groups(self, plan, grads, lr, local_step):
+        if isinstance(local_step, torch.Tensor):  # traced into a compiled step: the product stays a tensor
+            beta_1 = self.beta_1
+            u_t = beta_1 * (1.0 - 0.5 * 0.96**local_step)
+            u_t_1 = beta_1 * (1.0 - 0.5 * 0.96 ** (local_step + 1))
+            u_product_t = self._u_product * u_t
+            self._u_product.copy_(u_product_t)
+            self._step_scalars = (
+                u_t_1 / (1.0 - u_product_t * u_t_1),
+                (1.0 - u_t) / (1.0 - u_product_t),
+                1.0 - self.beta_2**local_step,
+            )
+            return super()._update_groups(plan, grads, lr, local_step)
         if self._u_product._version != self._u_product_version:
             self._u_product_value = self._u_product.item()
         beta_1 = self.beta_1
@@ -67,8 +83,8 @@ class Nadam(AdamStyleOptimizer):
         torch._foreach_mul_(velocities, self.beta_2)
         torch._foreach_addcmul_(velocities, grads, grads, value=1 - self.beta_2)
         m_hat = torch._foreach_mul(momentums, momentum_scale)
-        torch._foreach_add_(m_hat, grads, alpha=grad_scale)
+        foreach_add_scaled_(m_hat, grads, grad_scale)
         denominators = torch._foreach_div(velocities, velocity_correction)
         torch._foreach_sqrt_(denominators)
         torch._foreach_add_(denominators, self.epsilon)
-        torch._foreach_addcdiv_(group.params, m_hat, denominators, value=-lr)
+        foreach_addcdiv_(group.params, m_hat, denominators, -lr)
