@@ -46,27 +46,25 @@ class Nadam(AdamStyleOptimizer):
         return {"momentum": self._momentums, "velocity": self._velocities}
 
     def _update_groups(self, plan, grads, lr, local_step):
-        if isinstance(local_step, torch.Tensor):  # traced into a compiled step: the product stays a tensor
-            beta_1 = self.beta_1
-            u_t = beta_1 * (1.0 - 0.5 * 0.96**local_step)
-            u_t_1 = beta_1 * (1.0 - 0.5 * 0.96 ** (local_step + 1))
-            u_product_t = self._u_product * u_t
-            self._u_product.copy_(u_product_t)
-            self._step_scalars = (
-                u_t_1 / (1.0 - u_product_t * u_t_1),
-                (1.0 - u_t) / (1.0 - u_product_t),
-                1.0 - self.beta_2**local_step,
-            )
-            return super()._update_groups(plan, grads, lr, local_step)
-        if self._u_product._version != self._u_product_version:
-            self._u_product_value = self._u_product.item()
+        # Eager: the running product is a host float (re-read only if something else wrote the variable).
+        # Traced into a compiled step (`local_step` is a tensor): it stays a tensor.
+        traced = isinstance(local_step, torch.Tensor)
+        if traced:
+            u_product = self._u_product
+        else:
+            if self._u_product._version != self._u_product_version:
+                self._u_product_value = self._u_product.item()
+            u_product = self._u_product_value
         beta_1 = self.beta_1
         u_t = beta_1 * (1.0 - 0.5 * 0.96**local_step)
         u_t_1 = beta_1 * (1.0 - 0.5 * 0.96 ** (local_step + 1))
-        u_product_t = self._u_product_value * u_t
-        self._u_product.fill_(u_product_t)
-        self._u_product_version = self._u_product._version
-        self._u_product_value = u_product_t
+        u_product_t = u_product * u_t
+        if traced:
+            self._u_product.copy_(u_product_t)
+        else:
+            self._u_product.fill_(u_product_t)
+            self._u_product_version = self._u_product._version
+            self._u_product_value = u_product_t
         self._step_scalars = (
             u_t_1 / (1.0 - u_product_t * u_t_1),
             (1.0 - u_t) / (1.0 - u_product_t),
