@@ -1,5 +1,4 @@
 """The N-D convolution base of `Conv1D`, `Conv2D` and `Conv3D`."""
-import torch.nn.functional as F
 
 from torchkeras import activations
 from torchkeras.backend import config
@@ -75,16 +74,6 @@ class BaseConv(ConvPlanMixin, Layer):
             self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
     # --- call ----------------------------------------------------------------------------------------
-    def call(self, inputs):
-        return self._convolve(inputs, None)
-
-    _plain_call = call  # what `_call_on_unpadded` computes; a subclass that overrides `call` absorbs nothing
-
-    def _call_on_unpadded(self, inputs, pads):
-        """`call` of `inputs` zero-padded by `pads`, without the padded copy (the graph plan runs a ZeroPadding2D
-        and this layer so, in inference; see `_absorbs_zero_padding`)."""
-        return self._convolve(inputs, pads)
-
     def _convolve(self, inputs, absorbed_pads):
         kernel = self.kernel
         if self.lora_enabled:
@@ -94,12 +83,7 @@ class BaseConv(ConvPlanMixin, Layer):
             x, kernel = conv_utils.lift_1d(x), kernel.unsqueeze(0)
         elif self._channels_last:
             x = conv_geometry.to_channels_first(x)
-        if absorbed_pads is not None:
-            kernel, padding = conv_geometry.zero_padding_as_kernel(kernel, absorbed_pads)
-        else:
-            padding, explicit = self._padding(tuple(x.shape[-self.rank:]))
-            if explicit is not None:
-                x = F.pad(x, explicit)
+        x, kernel, padding = self._padded(x, kernel, absorbed_pads)
         out = self._conv(x, conv_geometry.torch_conv_kernel(kernel), self.bias, self._torch_strides, padding,
                          self._torch_dilation, self.groups)
         if self._lifted:

@@ -1,5 +1,4 @@
 """The depthwise convolution base of `DepthwiseConv1D` and `DepthwiseConv2D`."""
-import torch.nn.functional as F
 
 from torchkeras import activations
 from torchkeras.backend import config
@@ -40,12 +39,7 @@ class DepthwiseMixin(ConvPlanMixin):
         the zero padding `x` stands for (see `_absorbs_zero_padding`)."""
         if self._lifted:
             kernel = kernel.unsqueeze(0)
-        if absorbed_pads is not None:
-            kernel, padding = conv_geometry.zero_padding_as_kernel(kernel, absorbed_pads)
-        else:
-            padding, explicit = self._padding(tuple(x.shape[-self.rank:]))
-            if explicit is not None:
-                x = F.pad(x, explicit)
+        x, kernel, padding = self._padded(x, kernel, absorbed_pads)
         return self._conv(x, torch_depthwise_kernel(kernel), bias, self._torch_strides, padding,
                           self._torch_dilation, kernel.shape[-2])
 
@@ -99,16 +93,6 @@ class BaseDepthwiseConv(DepthwiseMixin, Layer):
                                       regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
         self.bias = conv_args.add_bias(self, channels * self.depth_multiplier)
         self.built = True
-
-    def call(self, inputs):
-        return self._convolve(inputs, None)
-
-    _plain_call = call  # what `_call_on_unpadded` computes; a subclass that overrides `call` absorbs nothing
-
-    def _call_on_unpadded(self, inputs, pads):
-        """`call` of `inputs` zero-padded by `pads`, without the padded copy (the graph plan runs a ZeroPadding2D
-        and this layer so, in inference; see `_absorbs_zero_padding`)."""
-        return self._convolve(inputs, pads)
 
     def _convolve(self, inputs, absorbed_pads):
         kernel = self.kernel

@@ -1,5 +1,7 @@
 """How a convolution layer with Keras's arguments runs on torch: its torch strides and dilation, and cached
 padding plans."""
+import torch.nn.functional as F
+
 from torchkeras.layers.convolutional import conv_utils
 from torchkeras.ops import conv_geometry
 
@@ -19,6 +21,17 @@ class ConvPlanMixin:
         self._torch_dilation = lead + self.dilation_rate
         self._pad_cache = {}
 
+    # --- call: the layer's `_convolve(inputs, absorbed_pads)`, with or without a padding it absorbed ---------
+    def call(self, inputs):
+        return self._convolve(inputs, None)
+
+    _plain_call = call  # what `_call_on_unpadded` computes; a subclass that overrides `call` absorbs nothing
+
+    def _call_on_unpadded(self, inputs, pads):
+        """`call` of `inputs` zero-padded by `pads`, without the padded copy (the graph plan runs a ZeroPadding2D
+        and this layer so, in inference; see `_absorbs_zero_padding`)."""
+        return self._convolve(inputs, pads)
+
     def _absorbs_zero_padding(self, pads):
         """Whether `call(ZeroPadding(pads)(x))` can run as `_call_on_unpadded(x, pads)` (no padded copy of `x`): a
         plain channels_last 2D `"valid"` convolution (see `conv_geometry.zero_padding_as_kernel`) whose `call` is
@@ -29,6 +42,17 @@ class ConvPlanMixin:
                 and all(d == 1 for d in self.dilation_rate) and not getattr(self, "lora_enabled", False)
                 and self._dtype_policy._quantization_mode is None and self._remat_mode is None
                 and conv_geometry.zero_padding_as_kernel(self.kernel, pads) is not None)
+
+    def _padded(self, x, kernel, absorbed_pads):
+        """`(x, kernel, torch padding)` for torch's convolution of `x` (channels_first): Keras's padding, or the
+        zero padding `absorbed_pads` that `x` stands for, folded into the kernel and torch's `padding=`."""
+        if absorbed_pads is not None:
+            kernel, padding = conv_geometry.zero_padding_as_kernel(kernel, absorbed_pads)
+            return x, kernel, padding
+        padding, explicit = self._padding(tuple(x.shape[-self.rank:]))
+        if explicit is not None:
+            x = F.pad(x, explicit)
+        return x, kernel, padding
 
     def _padding(self, spatial):
         """(torch `padding=`, explicit `F.pad` list or None) for inputs of this spatial shape (cached)."""
