@@ -44,7 +44,7 @@ def softmax(x, axis=-1):
         if -rank <= axis < rank and x.shape[axis] == 1:
             _warn_size_one_axis(axis, x.shape)
         if x.dtype is not torch.float16:
-            return F.softmax(x, axis)
+            return x.softmax(axis)
     return _in_float32_if_cpu_half(F.softmax, x, axis)
 
 

@@ -18,7 +18,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0, *, alpha=None):
     if not isinstance(x, torch.Tensor):
         return call_non_tensor(relu, x, negative_slope=negative_slope, max_value=max_value, threshold=threshold)
     if negative_slope == 0 and max_value is None and threshold == 0:
-        return F.relu(x)
+        return torch.relu(x)
     if negative_slope != 0 and max_value is None and threshold == 0:
         return F.leaky_relu(x, negative_slope)
     if negative_slope != 0:

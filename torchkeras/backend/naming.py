@@ -4,7 +4,14 @@ import contextlib
 import re
 import threading
 
-_state = threading.local()
+
+
+class _NameScopes(threading.local):
+    def __init__(self):
+        self.stack = []  # [(name, caller)], innermost last; each thread starts with its own
+
+
+_state = _NameScopes()
 _UIDS = collections.defaultdict(int)
 
 
@@ -33,10 +40,7 @@ def reset_uids():
 
 
 def _stack():
-    stack = getattr(_state, "stack", None)
-    if stack is None:
-        stack = _state.stack = []
-    return stack
+    return _state.stack
 
 
 @contextlib.contextmanager

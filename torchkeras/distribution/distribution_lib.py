@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from torchkeras.api_export import keras_export
+from torchkeras.backend.structure import structure_version
 from torchkeras.distribution import devices
 from torchkeras.distribution import state
 from torchkeras.distribution.dtensor_utils import is_dtensor, scale, whole, whole_values  # noqa: F401
@@ -418,6 +419,9 @@ def prepare_model(model):
         return
     if not getattr(model, "built", False):
         return
+    checked = (structure_version(), id(current))
+    if model.__dict__.get("_prepared_for") == checked:
+        return  # the same weights under the same distribution: checked already (predict calls this per batch)
     created = next((v._keras_distribution for v in model.variables if hasattr(v, "_keras_distribution")), None)
     if created is not None and created is not current:
         raise ValueError(
@@ -430,6 +434,8 @@ def prepare_model(model):
         from torchkeras.distribution import fsdp
 
         fsdp.prepare(model, current)
+    else:
+        model.__dict__["_prepared_for"] = checked
 
 
 def variable_with_layout(variable, layout):

@@ -115,6 +115,32 @@ def _overrides(obj, method, base):
     return getattr(type(obj), method, None) is not getattr(base, method, None)
 
 
+_torch_modules = torch.nn.modules.module
+
+
+def plain_calls_allowed():
+    """False while module calls must go through `nn.Module.__call__`: global module hooks are registered or a
+    `torch.jit.trace` records; also while a mixed-precision region is open (layers then enter their policy)."""
+    return not (_torch_modules._global_forward_hooks or _torch_modules._global_forward_pre_hooks
+                or _torch_modules._global_backward_hooks or _torch_modules._global_backward_pre_hooks
+                or torch._C._get_tracing_state() or autocast_scope._state.stack)
+
+
+def calls_directly(layer):
+    """Whether calling the layer as a torch module would run its `call` and nothing more: `forward` not
+    overridden, no quantized call, no rematerialization, no dtype-policy region (decided once per structure; a
+    new policy bumps it), and no torch hooks on it or `module.compile()`. The global conditions are
+    `plain_calls_allowed()`'s."""
+    cached = layer.__dict__.get("_forward_is_call")
+    if cached is None or cached[0] != _STRUCTURE_VERSION[0]:
+        cached = (_STRUCTURE_VERSION[0], type(layer).forward is Layer.forward
+                  and layer._dtype_policy._quantization_mode is None and layer._remat_mode is None
+                  and not autocast_scope.layer_sets_policy(layer))
+        layer.__dict__["_forward_is_call"] = cached
+    return cached[1] and not (layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks
+                              or layer._backward_pre_hooks or layer._compiled_call_impl is not None)
+
+
 def _shape_of(x):
     if isinstance(x, (KerasTensor, torch.Tensor, np.ndarray)):
         return tuple(x.shape)
@@ -235,6 +261,7 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
     def dtype_policy(self, value):
         policy = dtype_policies.get(value)
         self._dtype_policy = policy
+        bump_structure_version()  # what a call runs (`calls_directly`, the policy region) is decided per structure
         mode = policy.quantization_mode
         if mode is not None and self.built and not getattr(self, "_is_quantized", False):
             if mode == "gptq":
@@ -612,7 +639,9 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
         return self._structure_cached("flat_layers", self._flatten_layers)
 
     def _clear_losses(self):
-        for layer in self._flat_layers():
+        cache = self.__dict__.get("_structure_cache")  # `_flat_layers()`, read inline: this runs on every call
+        layers = cache[1].get("flat_layers") if cache is not None and cache[0] == _STRUCTURE_VERSION[0] else None
+        for layer in layers if layers is not None else self._flat_layers():
             if layer._losses:
                 layer._losses.clear()
 
@@ -747,6 +776,16 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
         return _remat.rematerialized_call(self, layer_call, args, kwargs)
 
     def __call__(self, *args, **kwargs):
+        if len(args) == 1 and (not kwargs or (len(kwargs) == 1 and "training" in kwargs)):
+            # One tensor, as in inference and nested calls: what the general path below would work out about
+            # it was recorded the last time it ran (`_plain_call_facts`); only the input is checked.
+            first = args[0]
+            facts = self.__dict__.get("_plain_call_facts")
+            if (facts is not None and facts[0] == _STRUCTURE_VERSION[0] and type(first) is torch.Tensor
+                    and (facts[2] is None or first.dtype is facts[2] or not first.is_floating_point())
+                    and (self.input_spec is None or first.shape == self.__dict__.get("_checked_shape"))
+                    and ((not facts[3] and not self.supports_masking) or getattr(first, "_keras_mask", None) is None)):
+                return self._call_with_context(first, kwargs.get("training"), facts[1])
         first = args[0] if args else None
         if len(args) > 1 or (kwargs and (len(kwargs) > 1 or "training" not in kwargs)):
             # Like Keras, NumPy arrays in any argument become tensors (`mha(query, value)` with arrays).
@@ -799,6 +838,12 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
             self._maybe_build(args, kwargs, device=device)
         if self.input_spec is not None and first is not None:
             self._check_input(first)
+        if (len(args) == 1 and type(first) is torch.Tensor and set(kwargs) <= {"training"}
+                and not arg_mask_params(self) and not _overrides(self, "compute_mask", Layer)):
+            # Remember what this call settled, for the next ones on one tensor (see the top): with no mask coming
+            # in, none goes out.
+            self.__dict__["_plain_call_facts"] = (
+                _STRUCTURE_VERSION[0], has_training, self._compute_torch_dtype() if self.autocast else None, has_mask)
         if not stack:
             self._clear_losses()
         stack.append((training, self))
@@ -816,6 +861,40 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
                 outputs._keras_mask = mask
             else:
                 _attach_masks(outputs, mask)
+        return outputs
+
+    def _call_with_context(self, x, training, has_training):
+        """`__call__` on one tensor whose checks passed: resolve `training`, run `call` inside the call context
+        and the layer's name scope (straight to `call` when no torch hook or policy region is in the way), and
+        add the activity loss."""
+        stack = _ctx.stack
+        if training is None:
+            if stack:
+                training = stack[-1][0]
+            if training is None and self.training:
+                training = True
+            if training is None and _phase_state.GLOBAL[0] is not None:
+                training = bool(_phase_state.GLOBAL[0])
+        if not stack:
+            self._clear_losses()
+        stack.append((training, self))
+        scopes = naming._state.stack
+        scoped = not scopes or scopes[-1][1] is not self  # `naming.push_scope`, inline
+        if scoped:
+            scopes.append((self.name, self))
+        try:
+            if calls_directly(self) and plain_calls_allowed():
+                outputs = self.call(x, training=training) if has_training else self.call(x)
+            elif has_training:
+                outputs = torch.nn.Module.__call__(self, x, training=training)
+            else:
+                outputs = torch.nn.Module.__call__(self, x)
+        finally:
+            stack.pop()
+            if scoped:
+                scopes.pop()
+        if self.activity_regularizer is not None:
+            self._add_activity_loss(outputs)
         return outputs
 
     def _check_input(self, first):

@@ -23,22 +23,24 @@ import torch
 from torchkeras.backend import dtypes
 from torchkeras.backend.device import get_device
 
-_state = threading.local()
+
+class _MixedRegions(threading.local):
+    def __init__(self):
+        self.stack = []  # open mixed-precision regions; each thread starts with its own
+
+
+_state = _MixedRegions()
 _HALF = ("float16", "bfloat16")
 _HALF_TORCH = (torch.float16, torch.bfloat16)
 
 
 def _stack():
-    stack = getattr(_state, "stack", None)
-    if stack is None:
-        stack = _state.stack = []
-    return stack
+    return _state.stack
 
 
 def in_mixed_scope():
     """True while a mixed-precision layer is running (in this thread)."""
-    stack = getattr(_state, "stack", None)
-    return bool(stack)
+    return bool(_state.stack)
 
 
 def needs_policy_scope(layer):
@@ -47,12 +49,18 @@ def needs_policy_scope(layer):
 
     This runs on every layer call: the answer for the layer itself is cached per model structure and policy.
     """
+    return layer_sets_policy(layer) or bool(_state.stack)
+
+
+def layer_sets_policy(layer):
+    """True if `layer` itself needs a policy region: its policy is mixed, or it holds mixed-policy sublayers
+    (cached per model structure and policy)."""
     cached = layer.__dict__.get("_policy_check")
     if cached is None or cached[0] != _structure_version() or cached[1] is not layer._dtype_policy:
         cached = (_structure_version(), layer._dtype_policy,
                   layer._dtype_policy.is_mixed or _holds_mixed(layer))
         layer.__dict__["_policy_check"] = cached
-    return cached[2] or bool(_state.__dict__.get("stack"))
+    return cached[2]
 
 
 def call_with_policy(layer, fn, args, kwargs):

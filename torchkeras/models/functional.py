@@ -1,9 +1,4 @@
 """Functional models: `keras.Model(inputs, outputs)` over a graph of layer calls."""
-import warnings
-
-import numpy as np
-import torch
-
 from torchkeras.api_export import keras_export
 from torchkeras.backend.keras_tensor import KerasTensor
 from torchkeras.layers.core.input_layer import InputLayer
@@ -95,66 +90,6 @@ class Functional(Model):
         from torchkeras.models import functional_config
 
         return functional_config.functional_from_config(cls, config, custom_objects)
-
-
-def standardize_inputs(model, inputs):
-    """Flatten call inputs to the model's input order, matching dicts by input name."""
-    n = len(model.inputs)
-    if isinstance(inputs, dict):
-        struct = model._inputs_struct
-        if isinstance(struct, dict):
-            missing = [k for k in struct if k not in inputs]
-            if missing:
-                raise ValueError(f"Missing data for input(s) {missing}. Expected the following keys: "
-                                 f"{list(struct.keys())}. Received keys: {list(inputs.keys())}")
-            flat = tree.flatten({k: inputs[k] for k in struct})
-        else:
-            names = model._input_names
-            if all(name in inputs for name in names):
-                flat = [inputs[name] for name in names]
-            elif n == 1 and len(inputs) == 1:
-                flat = list(inputs.values())
-            else:
-                raise ValueError(
-                    f"Missing data for input(s) {[k for k in names if k not in inputs]}. Expected the "
-                    f"following keys: {names}. Received keys: {list(inputs.keys())}"
-                )
-    elif isinstance(inputs, torch.Tensor):
-        flat = [inputs]
-    else:
-        flat = tree.flatten(inputs)
-    if len(flat) != n:
-        if n == 1 and len(flat) > 1:
-            warnings.warn(
-                f"The structure of `inputs` doesn't match the expected structure. Expected: "
-                f"{[t.name for t in model.inputs]}. Received: {len(flat)} inputs. Using the first one.",
-                stacklevel=3,
-            )
-            flat = flat[:1]
-        else:
-            raise ValueError(
-                f'Layer "{model.name}" expects {n} input(s), but it received {len(flat)} input tensors. '
-                f"Inputs received: {[tuple(getattr(x, 'shape', ())) for x in flat]}"
-            )
-    plan = model._graph_plan
-    out = []
-    for x, dtype, rank, last in zip(flat, plan.input_dtypes, plan.input_ranks, plan.input_last):
-        if dtype is None:  # a string input: passed through as given
-            out.append(x)
-            continue
-        if isinstance(x, np.ndarray) or not isinstance(x, (torch.Tensor, KerasTensor)):
-            from torchkeras import ops
-
-            x = ops.convert_to_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x, dtype=dtype)
-        elif isinstance(x, torch.Tensor) and x.dtype != dtype and (x.is_floating_point() or dtype.is_floating_point):
-            x = x.to(dtype)
-        if isinstance(x, torch.Tensor):
-            if x.dim() == rank - 1 and last == 1:
-                x = x.unsqueeze(-1)
-            elif x.dim() == rank + 1 and x.shape[-1] == 1:
-                x = x.squeeze(-1)
-        out.append(x)
-    return out
 
 
 # --- Keras 2's symbolic losses and metrics (`model.add_loss(tensor)`, `model.add_metric(tensor, name)`) ----------

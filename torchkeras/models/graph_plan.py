@@ -4,6 +4,9 @@ Each step reads its inputs from a slot array, calls the layer, and writes its ou
 graph carries masks, their masks) back. No shape inference, no input checks and no tree walking happen per
 step: all of that was settled when the plan was built.
 """
+import warnings
+
+import numpy as np
 import torch
 from torch.nn.modules import module as _torch_module
 
@@ -14,6 +17,7 @@ from torchkeras.ops import function as function_lib
 from torchkeras.utils import tree
 
 _module_call = torch.nn.Module.__call__
+_layer_lib = []  # torchkeras.layers.layer, imported by the first plan (it imports this module's users)
 
 
 class GraphPlan:
@@ -21,7 +25,11 @@ class GraphPlan:
         """`side_outputs`: `[(tensor, callback)]`: tensors of the graph computed on every run besides the
         outputs (Keras 2's symbolic `model.add_loss`/`add_metric`); `callback(value)` receives each value
         (not in shape-inference runs)."""
+        from torchkeras.layers import layer as layer_lib
         from torchkeras.layers.layer import Layer, call_signature_info
+
+        if not _layer_lib:
+            _layer_lib.append(layer_lib)
 
         # What the plan is rebuilt from on a deepcopy.
         self._graph = (inputs, outputs_struct, nodes_by_depth, list(side_outputs))
@@ -148,8 +156,9 @@ class GraphPlan:
             values[slot] = x
             if masks is not None and input_masks is not None:
                 masks[slot] = input_masks[i]
+        plain = _layer_lib[0].plain_calls_allowed()
         for step, free in zip(self.steps, self.free_after):
-            step(values, masks, training)
+            step(values, masks, training, plain)
             for slot in free:
                 values[slot] = None
         if self.side_outputs and not symbolic.in_symbolic_scope():
@@ -191,6 +200,7 @@ def _arg_mask_slots(op, node, slot_of):
 def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_training, mask_in, mask_out,
                arg_masks=()):
     call = (lambda *a, **k: _module_call(op, *a, **k)) if is_layer else op.call
+    layer_lib = _layer_lib[0]
     recorded_training = node.call_kwargs.get("training")
     static_kwargs = {k: v for k, v in node.call_kwargs.items()
                      if k not in ("training", "mask") and not any(isinstance(x, KerasTensor) for x in tree.flatten(v))}
@@ -235,8 +245,10 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
                          else None)
     if simple:
         i = in_slots[[k for k, s in enumerate(in_slots) if s is not None][0]]
+        out = out_slots[0]
+        bare_finish = single_out and not activity and not mask_out  # `finish` would only store the result
 
-        def step(values, masks, training):
+        def step(values, masks, training, plain=False):
             kwargs = dict(static_kwargs)
             if has_training:
                 kwargs["training"] = recorded_training if recorded_training is not None else training
@@ -250,13 +262,18 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
                 finish(values, masks, _Unpadded(x), x, m)
             elif step.inplace is not None and _unobserved(step.inplace[1]):
                 finish(values, masks, step.inplace[0](x), x, m)
+            elif plain and is_layer and layer_lib.calls_directly(op):
+                if bare_finish:
+                    values[out] = op.call(x, **kwargs)  # what the module call would come to
+                else:
+                    finish(values, masks, op.call(x, **kwargs), x, m)
             else:
                 finish(values, masks, call(x, **kwargs), x, m)
 
         _describe(step, op, reads, out_slots, inplace_candidate, simple=True)
         return step
 
-    def step(values, masks, training):
+    def step(values, masks, training, plain=False):
         leaves = [values[s] if s is not None else leaf for s, leaf in zip(in_slots, flat)]
         args, kwargs = tree.pack_sequence_as(template, leaves)
         kwargs = dict(kwargs)
@@ -350,3 +367,66 @@ def _global_hooks():
 def _arg_slots(first_arg, in_slots, flat):
     n = len(tree.flatten(first_arg))
     return in_slots[:n]
+
+
+def standardize_inputs(model, inputs):
+    """Flatten call inputs to the model's input order, matching dicts by input name."""
+    plan = model._graph_plan
+    if (type(inputs) is torch.Tensor and len(plan.input_slots) == 1 and inputs.dtype is plan.input_dtypes[0]
+            and inputs.dim() == plan.input_ranks[0]):
+        return [inputs]  # one tensor of the input's dtype and rank: nothing to convert
+    n = len(model.inputs)
+    if isinstance(inputs, dict):
+        struct = model._inputs_struct
+        if isinstance(struct, dict):
+            missing = [k for k in struct if k not in inputs]
+            if missing:
+                raise ValueError(f"Missing data for input(s) {missing}. Expected the following keys: "
+                                 f"{list(struct.keys())}. Received keys: {list(inputs.keys())}")
+            flat = tree.flatten({k: inputs[k] for k in struct})
+        else:
+            names = model._input_names
+            if all(name in inputs for name in names):
+                flat = [inputs[name] for name in names]
+            elif n == 1 and len(inputs) == 1:
+                flat = list(inputs.values())
+            else:
+                raise ValueError(
+                    f"Missing data for input(s) {[k for k in names if k not in inputs]}. Expected the "
+                    f"following keys: {names}. Received keys: {list(inputs.keys())}"
+                )
+    elif isinstance(inputs, torch.Tensor):
+        flat = [inputs]
+    else:
+        flat = tree.flatten(inputs)
+    if len(flat) != n:
+        if n == 1 and len(flat) > 1:
+            warnings.warn(
+                f"The structure of `inputs` doesn't match the expected structure. Expected: "
+                f"{[t.name for t in model.inputs]}. Received: {len(flat)} inputs. Using the first one.",
+                stacklevel=3,
+            )
+            flat = flat[:1]
+        else:
+            raise ValueError(
+                f'Layer "{model.name}" expects {n} input(s), but it received {len(flat)} input tensors. '
+                f"Inputs received: {[tuple(getattr(x, 'shape', ())) for x in flat]}"
+            )
+    out = []
+    for x, dtype, rank, last in zip(flat, plan.input_dtypes, plan.input_ranks, plan.input_last):
+        if dtype is None:  # a string input: passed through as given
+            out.append(x)
+            continue
+        if isinstance(x, np.ndarray) or not isinstance(x, (torch.Tensor, KerasTensor)):
+            from torchkeras import ops
+
+            x = ops.convert_to_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x, dtype=dtype)
+        elif isinstance(x, torch.Tensor) and x.dtype != dtype and (x.is_floating_point() or dtype.is_floating_point):
+            x = x.to(dtype)
+        if isinstance(x, torch.Tensor):
+            if x.dim() == rank - 1 and last == 1:
+                x = x.unsqueeze(-1)
+            elif x.dim() == rank + 1 and x.shape[-1] == 1:
+                x = x.squeeze(-1)
+        out.append(x)
+    return out

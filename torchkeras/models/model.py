@@ -8,6 +8,7 @@ import torch
 from torchkeras.api_export import keras_export
 from torchkeras.backend.keras_tensor import KerasTensor
 from torchkeras.layers.layer import Layer, in_call
+from torchkeras.models import graph_plan
 from torchkeras.trainers import distributed
 from torchkeras.trainers.trainer import Trainer
 from torchkeras.utils import tree
@@ -155,9 +156,7 @@ class Model(Trainer, Layer):
                 f"Model {type(self).__name__} does not have a `call()` method implemented. Subclassed models "
                 "must implement `call(self, inputs, training=None)`."
             )
-        from torchkeras.models.functional import standardize_inputs
-
-        flat = standardize_inputs(self, inputs)
+        flat = graph_plan.standardize_inputs(self, inputs)
         masks = None
         if mask is not None:
             masks = tree.flatten(mask)

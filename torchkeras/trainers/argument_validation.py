@@ -39,6 +39,8 @@ def _non_negative_int(name, value):
 
 
 def _check_verbose(verbose):
+    if verbose == 0 and type(verbose) is int:
+        return
     if (isinstance(verbose, str) and verbose == "auto") or (
             isinstance(verbose, (int, np.integer)) and not isinstance(verbose, str) and int(verbose) in (0, 1, 2)):
         return
@@ -49,10 +51,12 @@ def _check_verbose(verbose):
 
 
 def _check_callbacks(callbacks):
+    if callbacks is None:
+        return
     from torchkeras.callbacks.callback import Callback
     from torchkeras.callbacks.callback_list import CallbackList
 
-    if callbacks is None or isinstance(callbacks, (Callback, CallbackList)):
+    if isinstance(callbacks, (Callback, CallbackList)):
         return
     if not isinstance(callbacks, (list, tuple)):
         raise TypeError(
@@ -330,15 +334,13 @@ def check_batch(model, batch, argument="x", mode="train"):
 def _signature(model, x, argument):
     """What the checks of a predict batch depend on: the model's structure and each input's type, dtype and
     non-batch shape (None when an input has no shape)."""
-    from torchkeras.backend.structure import structure_version
-
     leaves = [x] if hasattr(x, "shape") else tree.flatten(x)
     parts = []
     for leaf in leaves:
         shape = getattr(leaf, "shape", None)
         if shape is None or not len(shape):
             return None
-        parts.append((type(leaf), tuple(shape[1:]), str(leaf.dtype)))
+        parts.append((type(leaf), tuple(shape[1:]), leaf.dtype))
     return (structure_version(), model.built, argument, tuple(parts))
 
 

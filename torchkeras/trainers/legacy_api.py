@@ -23,6 +23,8 @@ _REMOVED = "removed in Keras 3 (kept in torchkeras for Keras 2 code)"
 
 def pop_loop_options(kwargs):
     """Take Keras 2's `workers`/`use_multiprocessing`/`max_queue_size` out of `kwargs` (the given ones)."""
+    if not kwargs:
+        return {}
     return {k: kwargs.pop(k) for k in LOOP_OPTIONS if kwargs.get(k, None) is not None}
 
 
@@ -189,15 +191,20 @@ def run_without_grad(model, step, data):
     run with autograd on from the first one that asks for it."""
     import torch
 
-    from torchkeras.backend.legacy_graph import GradientsNeedAutograd
-
     if model.__dict__.get("_keras2_inference_needs_grad"):
         with torch.enable_grad():
             return step(data)
     try:
         with torch.no_grad():
             return step(data)
-    except GradientsNeedAutograd:
+    except _gradients_need_autograd():
         model.__dict__["_keras2_inference_needs_grad"] = True
         with torch.enable_grad():
             return step(data)
+
+
+def _gradients_need_autograd():
+    """The error of a Keras 2 `K.gradients` call made without autograd (imported only when something failed)."""
+    from torchkeras.backend.legacy_graph import GradientsNeedAutograd
+
+    return GradientsNeedAutograd

@@ -541,7 +541,12 @@ class Trainer(legacy_api.Keras2ModelMethods):
                                                        callbacks=callbacks)
         x = legacy_api.keras2_predict_inputs(x)
         if steps is None and trainer_utils.fits_one_batch(x, batch_size):
-            iterator = SingleBatchIterator((trainer_utils.batch_to_tensors(x),))
+            batch = (trainer_utils.batch_to_tensors(x),)
+            if callbacks is None and verbose == 0:
+                # One batch, and no callback or progress bar to tell: `predict_on_batch`.
+                self.stop_predicting = False
+                return self._predict_one_batch(batch)
+            iterator = SingleBatchIterator(batch)
         else:
             iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False,
                                      **loop_options)
@@ -616,7 +621,11 @@ class Trainer(legacy_api.Keras2ModelMethods):
 
     def predict_on_batch(self, x):
         """The model's outputs for one batch, as NumPy arrays."""
-        batch = (trainer_utils.batch_to_tensors(x),)
+        return self._predict_one_batch((trainer_utils.batch_to_tensors(x),))
+
+    def _predict_one_batch(self, batch):
+        """`batch` (a batch of inputs as tensors, in a 1-tuple) checked, and the predict step's outputs on it as
+        NumPy arrays."""
         self._symbolic_build(data_batch=batch, mode="predict")
         self.make_predict_function()
         self._eval_mode()

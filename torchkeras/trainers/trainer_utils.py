@@ -2,6 +2,8 @@
 import numpy as np
 import torch
 
+from torchkeras.backend.device import get_device
+from torchkeras.trainers.data_adapters import array_data_adapter
 from torchkeras.utils import tree
 
 
@@ -43,6 +45,8 @@ def is_dataset_like(x):
 
 def concat_to_numpy(outputs):
     first = outputs[0]
+    if len(outputs) == 1 and type(first) is torch.Tensor:
+        return first.detach().cpu().numpy()  # one batch of one output
     if len(outputs) == 1:  # one batch: no concatenation
         return tree.map_structure(_output_to_numpy, first) if tree.is_nested(first) else _output_to_numpy(first)
     flat_batches = [tree.flatten(o) for o in outputs]
@@ -90,7 +94,7 @@ def validate_identifiers(loss, metrics, weighted_metrics):
 
 def check_input_shapes(model, x):
     """Raise Keras's error if the data's shapes don't fit the model's inputs (checked once per call)."""
-    from torchkeras.models.functional import standardize_inputs
+    from torchkeras.models.graph_plan import standardize_inputs
 
     try:
         flat = standardize_inputs(model, x)
@@ -224,13 +228,10 @@ def symbolic_build(model, x, y, sample_weight, model_unbuilt, metrics_unbuilt, l
 def batch_to_tensors(x):
     """One batch of inputs as the model takes it: arrays become tensors on the default device (no data adapter,
     no copy of a tensor already there)."""
-    from torchkeras.backend.device import get_device
-    from torchkeras.trainers.data_adapters.array_data_adapter import _to_tensor
-
     device = get_device()
 
     def convert(value):
-        value = _to_tensor(value)
+        value = array_data_adapter._to_tensor(value)
         if isinstance(value, torch.Tensor):
             if value.dim() and value.shape[0] == 0:
                 raise ValueError(

@@ -105,11 +105,15 @@ class Dense(own_variables.MergedLoraVariables, DenseQuantization, Layer):
         kernel = self.kernel
         if self.lora_enabled:
             kernel = lora.merged(self, kernel, self.lora_kernel_a, self.lora_kernel_b)
-        if inputs.dim() == 2 and self.bias is not None:
+        bias = self.bias
+        if bias is not None and inputs.dim() == 2:
             # One `addmm` on Keras's (in, out) kernel: the same product as `F.linear`, without its two transposes
             # in the autograd graph.
-            return self._finish(torch.addmm(self.bias, inputs, kernel), with_bias=False)
-        return self._finish(F.linear(inputs, kernel.t(), self.bias), with_bias=False)
+            x = torch.addmm(bias, inputs, kernel)
+        else:
+            x = F.linear(inputs, kernel.t(), bias)
+        activation = self.activation
+        return x if activation is activations.linear else activation(x)
 
     def _finish(self, x, with_bias=True):
         """Add the bias (unless already added) and apply the activation."""
