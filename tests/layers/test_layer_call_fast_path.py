@@ -23,13 +23,26 @@ def _x(*shape):
 
 
 def _mlp():
+    """A chain: the plan runs it as one loop over the layers."""
     return keras.Sequential([keras.Input((6,)), layers.Dense(5, activation="relu", name="hidden"),
                              layers.Dense(3, name="head")])
 
 
+def _residual():
+    """Not a chain: the plan runs it step by step."""
+    inputs = keras.Input((6,))
+    hidden = layers.Dense(5, activation="relu", name="hidden")(inputs)
+    merged = layers.Concatenate()([hidden, inputs])
+    return keras.Model(inputs, layers.Dense(3, name="head")(merged))
+
+
+MODELS = {"chain": _mlp, "graph": _residual}
+
+
+@pytest.mark.parametrize("kind", sorted(MODELS))
 @pytest.mark.parametrize("where", ["layer", "model"])
-def test_forward_hooks_added_after_the_first_calls_fire(where):
-    model = _mlp()
+def test_forward_hooks_added_after_the_first_calls_fire(where, kind):
+    model = MODELS[kind]()
     x = _x(4, 6)
     model(x), model(x)  # settled: the following calls take the direct path
     target = model.get_layer("hidden") if where == "layer" else model
@@ -56,8 +69,9 @@ def test_a_pre_hook_that_replaces_the_input_is_honoured():
     np.testing.assert_array_equal(model(x).detach().numpy(), before.numpy())
 
 
-def test_global_module_hooks_fire():
-    model = _mlp()
+@pytest.mark.parametrize("kind", sorted(MODELS))
+def test_global_module_hooks_fire(kind):
+    model = MODELS[kind]()
     x = _x(2, 6)
     model(x), model(x)
     seen = []
@@ -70,8 +84,9 @@ def test_global_module_hooks_fire():
     assert {"hidden", "head"} <= set(seen)
 
 
-def test_backward_hooks_fire_in_direct_calls():
-    model = _mlp()
+@pytest.mark.parametrize("kind", sorted(MODELS))
+def test_backward_hooks_fire_in_direct_calls(kind):
+    model = MODELS[kind]()
     x = _x(2, 6)
     model(x), model(x)
     grads = []
@@ -185,13 +200,16 @@ def test_module_compile_is_honoured():
     np.testing.assert_allclose(out.detach().numpy(), dense.call(x).detach().numpy(), rtol=1e-6)
 
 
-def test_jit_trace_records_the_layers_as_submodule_calls():
-    model = _mlp()
+@pytest.mark.parametrize("kind", sorted(MODELS))
+def test_jit_trace_records_the_layers_as_submodule_calls(kind):
+    model = MODELS[kind]()
     x = _x(2, 6)
     model(x), model(x)
     traced = torch.jit.trace(model, (x,), check_trace=False)
     np.testing.assert_allclose(traced(x).detach().numpy(), model(x).detach().numpy(), rtol=1e-6)
-    assert str(traced.graph).count("prim::CallMethod") == 2  # hidden and head, as torch modules
+    called = [layer for layer in model.layers if not isinstance(layer, layers.InputLayer)]
+    assert str(traced.graph).count("prim::CallMethod") == len(called)  # each layer traced as a module call
+
 
 
 def test_predict_with_verbose_0_and_callbacks_still_calls_them():

@@ -126,19 +126,23 @@ def plain_calls_allowed():
                 or torch._C._get_tracing_state() or autocast_scope._state.stack)
 
 
-def calls_directly(layer):
-    """Whether calling the layer as a torch module would run its `call` and nothing more: `forward` not
-    overridden, no quantized call, no rematerialization, no dtype-policy region (decided once per structure; a
-    new policy bumps it), and no torch hooks on it or `module.compile()`. The global conditions are
-    `plain_calls_allowed()`'s."""
+def forward_is_call(layer):
+    """Whether the layer's `forward` runs its `call` and nothing more: `forward` not overridden, no quantized
+    call, no rematerialization, no dtype-policy region. Decided once per structure (a new policy bumps it)."""
     cached = layer.__dict__.get("_forward_is_call")
     if cached is None or cached[0] != _STRUCTURE_VERSION[0]:
         cached = (_STRUCTURE_VERSION[0], type(layer).forward is Layer.forward
                   and layer._dtype_policy._quantization_mode is None and layer._remat_mode is None
                   and not autocast_scope.layer_sets_policy(layer))
         layer.__dict__["_forward_is_call"] = cached
-    return cached[1] and not (layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks
-                              or layer._backward_pre_hooks or layer._compiled_call_impl is not None)
+    return cached[1]
+
+
+def calls_directly(layer):
+    """Whether calling the layer as a torch module would run its `call` and nothing more: `forward_is_call`, and
+    no torch hooks on it or `module.compile()` (the global conditions are `plain_calls_allowed()`'s)."""
+    return forward_is_call(layer) and not (layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks
+                                           or layer._backward_pre_hooks or layer._compiled_call_impl is not None)
 
 
 def _shape_of(x):

@@ -2,8 +2,10 @@
 
 Each step reads its inputs from a slot array, calls the layer, and writes its outputs (and, where the
 graph carries masks, their masks) back. No shape inference, no input checks and no tree walking happen per
-step: all of that was settled when the plan was built.
+step: all of that was settled when the plan was built. A plain chain of layers (a Sequential model, most often)
+runs as one loop over the layers' `call`s.
 """
+import functools
 import warnings
 
 import numpy as np
@@ -11,6 +13,7 @@ import torch
 from torch.nn.modules import module as _torch_module
 
 from torchkeras.backend import symbolic
+from torchkeras.backend.structure import VERSION as _STRUCTURE_VERSION
 from torchkeras.backend.keras_tensor import KerasTensor
 from torchkeras.mixed_precision import autocast_scope
 from torchkeras.ops import function as function_lib
@@ -79,6 +82,23 @@ class GraphPlan:
         self.output_has_mask = [getattr(t, "_keras_mask", None) is not None for t in flat_outputs]
         self.n_slots = len(self._slots)
         self.single_output = not tree.is_nested(outputs_struct)
+        self.chain = self._plan_chain()
+        self._chain_direct = (None, ())
+
+    def _plan_chain(self):
+        """`[(layer, has_training, recorded training)]` when the graph is a plain chain of layers (each reads the
+        previous one's single output, nothing else: no masks, extra arguments, activity losses, in-place forms or
+        side outputs), else None. A chain runs as one loop over the layers' calls."""
+        if len(self.input_slots) != 1 or len(self.output_slots) != 1 or self.side_outputs or self.uses_masks:
+            return None
+        chain, slot = [], self.input_slots[0]
+        for step in self.steps:
+            if (step.chain_link is None or step.reads != (slot,) or step.inplace_candidate is not None
+                    or step.pass_on is not None or step.absorb is not None):
+                return None
+            chain.append(step.chain_link)
+            slot = step.writes[0]
+        return chain if chain and slot == self.output_slots[0] and self.single_output else None
 
     def _plan_inplace_activations(self, kept):
         """Let a layer with an in-place form (ReLU, relu6, Add) overwrite its (first) input in inference runs when
@@ -137,6 +157,25 @@ class GraphPlan:
             step.pass_on = (step.op, conv.op)
             conv.absorb = (pads, step.op)
 
+    def _run_chain(self, x, training):
+        """A chain's run: each layer's `call` on the last output, or its module call where `calls_directly`
+        says no (its test of the hooks is inline: this runs once per layer per batch)."""
+        direct = self._chain_direct
+        if direct[0] != _STRUCTURE_VERSION[0]:
+            direct = self._chain_direct = (_STRUCTURE_VERSION[0],
+                                           [_layer_lib[0].forward_is_call(op) for op, _, _ in self.chain])
+        for (op, has_training, recorded), forward_is_call in zip(self.chain, direct[1]):
+            if forward_is_call and not (op._forward_hooks or op._forward_pre_hooks or op._backward_hooks
+                                        or op._backward_pre_hooks or op._compiled_call_impl is not None):
+                call = op.call
+            else:
+                call = functools.partial(_module_call, op)
+            if has_training:
+                x = call(x, training=recorded if recorded is not None else training)
+            else:
+                x = call(x)
+        return x
+
     def __deepcopy__(self, memo):
         # The steps are closures over the layers: a copied model gets a plan over its copied graph and layers.
         import copy
@@ -150,13 +189,15 @@ class GraphPlan:
         return self._slots[key]
 
     def run(self, flat_inputs, training=None, input_masks=None):
+        plain = _layer_lib[0].plain_calls_allowed()
+        if self.chain is not None and input_masks is None and plain:
+            return self._run_chain(flat_inputs[0], training)
         values = [None] * self.n_slots
         masks = [None] * self.n_slots if self.uses_masks or input_masks else None
         for i, (slot, x) in enumerate(zip(self.input_slots, flat_inputs)):
             values[slot] = x
             if masks is not None and input_masks is not None:
                 masks[slot] = input_masks[i]
-        plain = _layer_lib[0].plain_calls_allowed()
         for step, free in zip(self.steps, self.free_after):
             step(values, masks, training, plain)
             for slot in free:
@@ -271,6 +312,8 @@ def _make_step(op, is_layer, node, template, flat, in_slots, out_slots, has_trai
                 finish(values, masks, call(x, **kwargs), x, m)
 
         _describe(step, op, reads, out_slots, inplace_candidate, simple=True)
+        if is_layer and not static_kwargs and bare_finish and not mask_in:
+            step.chain_link = (op, has_training, recorded_training)
         return step
 
     def step(values, masks, training, plain=False):
@@ -332,6 +375,7 @@ def _describe(step, op, reads, out_slots, inplace_candidate, simple=False):
     step.inplace = None
     step.pass_on = None
     step.absorb = None
+    step.chain_link = None  # (layer, has_training, recorded training) for a step that can join a chain
 
 
 class _Unpadded:
