@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from torchkeras.api_export import keras_export
-from torchkeras.backend.structure import structure_version
+from torchkeras.backend.structure import VERSION as STRUCTURE_VERSION
 from torchkeras.distribution import devices
 from torchkeras.distribution import state
 from torchkeras.distribution.dtensor_utils import is_dtensor, scale, whole, whole_values  # noqa: F401
@@ -419,7 +419,7 @@ def prepare_model(model):
         return
     if not getattr(model, "built", False):
         return
-    checked = (structure_version(), id(current))
+    checked = (STRUCTURE_VERSION[0], id(current))
     if model.__dict__.get("_prepared_for") == checked:
         return  # the same weights under the same distribution: checked already (predict calls this per batch)
     created = next((v._keras_distribution for v in model.variables if hasattr(v, "_keras_distribution")), None)

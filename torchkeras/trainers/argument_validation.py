@@ -39,8 +39,6 @@ def _non_negative_int(name, value):
 
 
 def _check_verbose(verbose):
-    if verbose == 0 and type(verbose) is int:
-        return
     if (isinstance(verbose, str) and verbose == "auto") or (
             isinstance(verbose, (int, np.integer)) and not isinstance(verbose, str) and int(verbose) in (0, 1, 2)):
         return
@@ -51,12 +49,10 @@ def _check_verbose(verbose):
 
 
 def _check_callbacks(callbacks):
-    if callbacks is None:
-        return
     from torchkeras.callbacks.callback import Callback
     from torchkeras.callbacks.callback_list import CallbackList
 
-    if isinstance(callbacks, (Callback, CallbackList)):
+    if callbacks is None or isinstance(callbacks, (Callback, CallbackList)):
         return
     if not isinstance(callbacks, (list, tuple)):
         raise TypeError(
@@ -175,16 +171,18 @@ def validate_fit_arguments(batch_size=None, epochs=1, verbose="auto", callbacks=
 
 
 def validate_evaluate_arguments(batch_size=None, verbose="auto", steps=None, callbacks=None):
-    """The checks of `evaluate()`'s arguments."""
-    _positive_int_or_none("batch_size", batch_size, default=32)
-    _positive_int_or_none("steps", steps)
-    _check_verbose(verbose)
-    _check_callbacks(callbacks)
+    """The checks of `evaluate()`'s arguments (the defaults pass without a call: `predict` runs this per call)."""
+    if batch_size is not None:
+        _positive_int_or_none("batch_size", batch_size, default=32)
+    if steps is not None:
+        _positive_int_or_none("steps", steps)
+    if type(verbose) is not int or verbose != 0:
+        _check_verbose(verbose)
+    if callbacks is not None:
+        _check_callbacks(callbacks)
 
 
-def validate_predict_arguments(batch_size=None, verbose="auto", steps=None, callbacks=None):
-    """The checks of `predict()`'s arguments."""
-    validate_evaluate_arguments(batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks)
+validate_predict_arguments = validate_evaluate_arguments  # the same checks
 
 
 # --- data -------------------------------------------------------------------------------------------------------

@@ -194,13 +194,16 @@ def run_without_grad(model, step, data):
     if model.__dict__.get("_keras2_inference_needs_grad"):
         with torch.enable_grad():
             return step(data)
+    enabled = torch.is_grad_enabled()
+    torch._C._set_grad_enabled(False)  # `torch.no_grad()` without its Python frames: this runs once per batch
     try:
-        with torch.no_grad():
-            return step(data)
+        return step(data)
     except _gradients_need_autograd():
         model.__dict__["_keras2_inference_needs_grad"] = True
         with torch.enable_grad():
             return step(data)
+    finally:
+        torch._C._set_grad_enabled(enabled)
 
 
 def _gradients_need_autograd():

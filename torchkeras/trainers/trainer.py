@@ -389,7 +389,8 @@ class Trainer(legacy_api.Keras2ModelMethods):
                 else:
                     argument_validation.check_targets(self, targets, y_pred_spec, argument, host_only=True)
         distribution_lib.prepare_model(self)
-        self._symbolic_build_optimizer(optimizer_unbuilt)
+        if optimizer_unbuilt:
+            self._symbolic_build_optimizer(optimizer_unbuilt)
 
     def _symbolic_build_optimizer(self, optimizer_unbuilt):
         if optimizer_unbuilt and self.built:

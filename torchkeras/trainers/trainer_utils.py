@@ -229,6 +229,9 @@ def batch_to_tensors(x):
     """One batch of inputs as the model takes it: arrays become tensors on the default device (no data adapter,
     no copy of a tensor already there)."""
     device = get_device()
+    if (type(x) is np.ndarray and x.dtype == np.float32 and x.ndim and x.shape[0] and x.flags.c_contiguous
+            and x.flags.writeable and device.type == "cpu"):
+        return torch.from_numpy(x)  # what `convert` comes to for a float32 array on the CPU
 
     def convert(value):
         value = array_data_adapter._to_tensor(value)
