@@ -231,3 +231,26 @@ def test_predict_with_verbose_0_and_callbacks_still_calls_them():
     assert events == ["begin", "batch", "end"]
     np.testing.assert_array_equal(out, model.predict(x, verbose=0))
     np.testing.assert_array_equal(out, model.predict_on_batch(x))
+
+
+def test_predict_leaves_autograd_as_it_found_it_even_when_the_step_fails():
+    class Fails(layers.Layer):
+        armed = False
+
+        def call(self, x):
+            if self.armed:
+                raise RuntimeError("inference went wrong")
+            return x
+
+    failing = Fails()
+    model = keras.Sequential([keras.Input((2,)), failing])
+    failing.armed = True
+    x = np.ones((1, 2), "float32")
+    for predict in (model.predict_on_batch, lambda data: model.predict(data, verbose=0)):
+        with pytest.raises(RuntimeError, match="inference went wrong"):
+            predict(x)
+        assert torch.is_grad_enabled()
+    with torch.no_grad():
+        with pytest.raises(RuntimeError, match="inference went wrong"):
+            model.predict_on_batch(x)
+        assert not torch.is_grad_enabled()
