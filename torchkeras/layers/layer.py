@@ -789,7 +789,7 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
                     and (facts[2] is None or first.dtype is facts[2] or not first.is_floating_point())
                     and (self.input_spec is None or first.shape == self.__dict__.get("_checked_shape"))
                     and ((not facts[3] and not self.supports_masking) or getattr(first, "_keras_mask", None) is None)):
-                return self._call_with_context(first, kwargs.get("training"), facts[1])
+                return self._call_with_context(first, kwargs.get("training"), facts[1], facts[4])
         first = args[0] if args else None
         if len(args) > 1 or (kwargs and (len(kwargs) > 1 or "training" not in kwargs)):
             # Like Keras, NumPy arrays in any argument become tensors (`mha(query, value)` with arrays).
@@ -847,7 +847,8 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
             # Remember what this call settled, for the next ones on one tensor (see the top): with no mask coming
             # in, none goes out.
             self.__dict__["_plain_call_facts"] = (
-                _STRUCTURE_VERSION[0], has_training, self._compute_torch_dtype() if self.autocast else None, has_mask)
+                _STRUCTURE_VERSION[0], has_training, self._compute_torch_dtype() if self.autocast else None, has_mask,
+                forward_is_call(self))
         if not stack:
             self._clear_losses()
         stack.append((training, self))
@@ -867,10 +868,11 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
                 _attach_masks(outputs, mask)
         return outputs
 
-    def _call_with_context(self, x, training, has_training):
+    def _call_with_context(self, x, training, has_training, forward_calls):
         """`__call__` on one tensor whose checks passed: resolve `training`, run `call` inside the call context
-        and the layer's name scope (straight to `call` when no torch hook or policy region is in the way), and
-        add the activity loss."""
+        and the layer's name scope, and add the activity loss. `forward_calls` is `forward_is_call(self)`: then,
+        unless a torch hook or a global condition is in the way (`calls_directly`, inline), `call` runs
+        straight away."""
         stack = _ctx.stack
         if training is None:
             if stack:
@@ -887,7 +889,9 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
         if scoped:
             scopes.append((self.name, self))
         try:
-            if calls_directly(self) and plain_calls_allowed():
+            if (forward_calls and not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
+                                       or self._backward_pre_hooks or self._compiled_call_impl is not None)
+                    and plain_calls_allowed()):
                 outputs = self.call(x, training=training) if has_training else self.call(x)
             elif has_training:
                 outputs = torch.nn.Module.__call__(self, x, training=training)
