@@ -39,12 +39,18 @@ def _residual():
 MODELS = {"chain": _mlp, "graph": _residual}
 
 
+def _settled(make, batch=2):
+    """A new model, called twice: what its calls settle is recorded, and the next calls take the direct path."""
+    model = make()
+    x = _x(batch, 6)
+    model(x), model(x)
+    return model, x
+
+
 @pytest.mark.parametrize("kind", sorted(MODELS))
 @pytest.mark.parametrize("where", ["layer", "model"])
 def test_forward_hooks_added_after_the_first_calls_fire(where, kind):
-    model = MODELS[kind]()
-    x = _x(4, 6)
-    model(x), model(x)  # settled: the following calls take the direct path
+    model, x = _settled(MODELS[kind], batch=4)
     target = model.get_layer("hidden") if where == "layer" else model
     seen = []
     handle = target.register_forward_hook(lambda module, args, out: seen.append(tuple(out.shape)))
@@ -71,9 +77,7 @@ def test_a_pre_hook_that_replaces_the_input_is_honoured():
 
 @pytest.mark.parametrize("kind", sorted(MODELS))
 def test_global_module_hooks_fire(kind):
-    model = MODELS[kind]()
-    x = _x(2, 6)
-    model(x), model(x)
+    model, x = _settled(MODELS[kind])
     seen = []
     handle = torch.nn.modules.module.register_module_forward_hook(
         lambda module, args, out: seen.append(getattr(module, "name", None)))
@@ -86,9 +90,7 @@ def test_global_module_hooks_fire(kind):
 
 @pytest.mark.parametrize("kind", sorted(MODELS))
 def test_backward_hooks_fire_in_direct_calls(kind):
-    model = MODELS[kind]()
-    x = _x(2, 6)
-    model(x), model(x)
+    model, x = _settled(MODELS[kind])
     grads = []
     model.get_layer("head").register_full_backward_hook(lambda m, grad_in, grad_out: grads.append(grad_out[0].shape))
     model(x).sum().backward()
@@ -202,9 +204,7 @@ def test_module_compile_is_honoured():
 
 @pytest.mark.parametrize("kind", sorted(MODELS))
 def test_jit_trace_records_the_layers_as_submodule_calls(kind):
-    model = MODELS[kind]()
-    x = _x(2, 6)
-    model(x), model(x)
+    model, x = _settled(MODELS[kind])
     traced = torch.jit.trace(model, (x,), check_trace=False)
     np.testing.assert_allclose(traced(x).detach().numpy(), model(x).detach().numpy(), rtol=1e-6)
     called = [layer for layer in model.layers if not isinstance(layer, layers.InputLayer)]
