@@ -5,7 +5,6 @@ import re
 import threading
 
 
-
 class _NameScopes(threading.local):
     def __init__(self):
         self.stack = []  # [(name, caller)], innermost last; each thread starts with its own
