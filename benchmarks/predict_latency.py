@@ -5,7 +5,8 @@ written directly in torch (`nn.Sequential`, its forward under `torch.no_grad()` 
                                          [--threads N] [--clock wall|cpu] [--no-keras] [--json F]
 
 Network: the MLP of fit_overhead.py (784 -> Dense 512 relu -> Dense 10 softmax). Each contender is called
-`calls` times per repeat (repeats interleaved); the table gives the best time per call and the ratio to raw torch.
+`calls` times per repeat (repeats interleaved); the table gives the best time per call, its ratio to raw torch, and
+the median of the per-repeat ratios.
 """
 import json
 import os
@@ -54,26 +55,29 @@ def main():
         kmodel = build(setup.keras)
         kmodel.set_weights(model.get_weights())
         cases["keras 3 (torch) predict(x, verbose=0)"] = lambda: kmodel.predict(x_np, verbose=0)
-    best = {name: float("inf") for name in cases}
+    times = {name: [] for name in cases}
     for _ in range(args.repeats):
         for name, fn in cases.items():
+            calls = args.calls if "keras 3" not in name else max(50, args.calls // 20)
             for _ in range(20):
                 fn()
             setup.sync()
             start = setup.clock()
-            for _ in range(args.calls if "keras 3" not in name else max(50, args.calls // 20)):
+            for _ in range(calls):
                 fn()
             setup.sync()
-            calls = args.calls if "keras 3" not in name else max(50, args.calls // 20)
-            best[name] = min(best[name], (setup.clock() - start) / calls)
-    base = best["raw torch forward (no_grad, numpy in/out)"]
-    base_call = best["raw torch forward (module call)"]
-    print(f"\nMLP 784-512-10, batch {args.batch}: time per call (best of {args.repeats})")
+            times[name].append((setup.clock() - start) / calls)
+    base = times["raw torch forward (no_grad, numpy in/out)"]
+    base_call = times["raw torch forward (module call)"]
+    print(f"\nMLP 784-512-10, batch {args.batch}: time per call (best of {args.repeats}; the median ratio pairs each "
+          "repeat with the reference's run of the same repeat)")
     table = {}
-    for name, t in best.items():
+    for name, ts in times.items():
         reference = base_call if name.endswith("model(x)") else base
-        table[name] = {"us_per_call": t * 1e6, "ratio": t / reference}
-        print(f"  {name:42s} {t * 1e6:9.1f} us  ratio {t / reference:5.2f}x")
+        ratio = min(ts) / min(reference)
+        median = float(np.median([t / r for t, r in zip(ts, reference)]))
+        table[name] = {"us_per_call": min(ts) * 1e6, "ratio": ratio, "median_ratio": median}
+        print(f"  {name:42s} {min(ts) * 1e6:9.1f} us  ratio {ratio:5.2f}x (median {median:5.2f}x)")
     print("  (model(x) is compared with the module call; the predict paths with the no_grad numpy round trip)")
     if args.json:
         existing = {}
