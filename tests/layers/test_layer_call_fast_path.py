@@ -254,3 +254,11 @@ def test_predict_leaves_autograd_as_it_found_it_even_when_the_step_fails():
         with pytest.raises(RuntimeError, match="inference went wrong"):
             model.predict_on_batch(x)
         assert not torch.is_grad_enabled()
+
+
+def test_autocast_turned_on_later_casts_again():
+    dense = layers.Dense(3, autocast=False)
+    x = _x(2, 4)
+    dense(x), dense(x)
+    dense.autocast = True
+    assert dense(x.double()).dtype == torch.float32

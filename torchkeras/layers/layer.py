@@ -786,7 +786,7 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
             first = args[0]
             facts = self.__dict__.get("_plain_call_facts")
             if (facts is not None and facts[0] == _STRUCTURE_VERSION[0] and type(first) is torch.Tensor
-                    and (facts[2] is None or first.dtype is facts[2] or not first.is_floating_point())
+                    and (not self.autocast or first.dtype is facts[2] or not first.is_floating_point())
                     and (self.input_spec is None or first.shape == self.__dict__.get("_checked_shape"))
                     and ((not facts[3] and not self.supports_masking) or getattr(first, "_keras_mask", None) is None)):
                 return self._call_with_context(first, kwargs.get("training"), facts[1], facts[4])
@@ -847,8 +847,7 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
             # Remember what this call settled, for the next ones on one tensor (see the top): with no mask coming
             # in, none goes out.
             self.__dict__["_plain_call_facts"] = (
-                _STRUCTURE_VERSION[0], has_training, self._compute_torch_dtype() if self.autocast else None, has_mask,
-                forward_is_call(self))
+                _STRUCTURE_VERSION[0], has_training, self._compute_torch_dtype(), has_mask, forward_is_call(self))
         if not stack:
             self._clear_losses()
         stack.append((training, self))
