@@ -38,7 +38,9 @@ def reset_uids():
     _UIDS.clear()
 
 
-def _stack():
+def scope_stack():
+    """The name scopes entered in this thread, `[(name, caller)]`, innermost last (layer calls push and pop
+    their own)."""
     return _state.stack
 
 
@@ -48,7 +50,7 @@ def name_scope(name, caller=None):
 
     A scope entered again by the same `caller` right inside its own scope is not repeated.
     """
-    stack = _stack()
+    stack = scope_stack()
     if caller is not None and stack and stack[-1][1] is caller:
         yield
         return
@@ -60,18 +62,4 @@ def name_scope(name, caller=None):
 
 
 def current_path():
-    return "/".join(name for name, _ in _stack())
-
-
-def push_scope(name, caller):
-    """Enter `name` as a scope (unless `caller` is already the innermost scope); returns a token."""
-    stack = _stack()
-    if stack and stack[-1][1] is caller:
-        return False
-    stack.append((name, caller))
-    return True
-
-
-def pop_scope(token):
-    if token:
-        _stack().pop()
+    return "/".join(name for name, _ in scope_stack())

@@ -27,7 +27,7 @@ def owner(layer):
     from torchkeras.models.model import Model
 
     chain = []
-    for _, caller in naming._stack():
+    for _, caller in naming.scope_stack():
         if isinstance(caller, Model):
             chain = []
         elif isinstance(caller, torch.nn.Module):

@@ -138,11 +138,16 @@ def forward_is_call(layer):
     return cached[1]
 
 
+def has_module_hooks(module):
+    """Whether calling the torch module `module` runs more than its `forward`: hooks on it, or `module.compile()`
+    (the global conditions are `plain_calls_allowed()`'s)."""
+    return bool(module._forward_hooks or module._forward_pre_hooks or module._backward_hooks
+                or module._backward_pre_hooks or module._compiled_call_impl is not None)
+
+
 def calls_directly(layer):
-    """Whether calling the layer as a torch module would run its `call` and nothing more: `forward_is_call`, and
-    no torch hooks on it or `module.compile()` (the global conditions are `plain_calls_allowed()`'s)."""
-    return forward_is_call(layer) and not (layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks
-                                           or layer._backward_pre_hooks or layer._compiled_call_impl is not None)
+    """Whether calling the layer as a torch module would run its `call` and nothing more."""
+    return forward_is_call(layer) and not has_module_hooks(layer)
 
 
 def _shape_of(x):
@@ -789,7 +794,7 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
                     and (not self.autocast or first.dtype is facts[2] or not first.is_floating_point())
                     and (self.input_spec is None or first.shape == self.__dict__.get("_checked_shape"))
                     and ((not facts[3] and not self.supports_masking) or getattr(first, "_keras_mask", None) is None)):
-                return self._call_with_context(first, kwargs.get("training"), facts[1], facts[4])
+                return self._call_in_context((first,), {}, kwargs.get("training"), facts[1], facts[4])
         first = args[0] if args else None
         if len(args) > 1 or (kwargs and (len(kwargs) > 1 or "training" not in kwargs)):
             # Like Keras, NumPy arrays in any argument become tensors (`mha(query, value)` with arrays).
@@ -803,19 +808,7 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
         elif (len(args) > 1 or kwargs) and _any_keras_tensor(args, kwargs):
             return self._symbolic_call(*args, **kwargs)
         has_training, has_mask, _, _ = call_signature_info(self)
-        stack = _ctx_stack()
-        training = kwargs.get("training")
-        if training is None:
-            if stack:
-                training = stack[-1][0]
-            if training is None and self.training:
-                training = True
-            if training is None and _phase_state.GLOBAL[0] is not None:  # keras2a: K.set_learning_phase
-                training = bool(_phase_state.GLOBAL[0])
-        if has_training:
-            kwargs["training"] = training
-        elif "training" in kwargs:
-            del kwargs["training"]
+        training = kwargs.pop("training", None)  # resolved and passed on by `_call_in_context`
         if isinstance(first, torch.Tensor):
             previous_mask = getattr(first, "_keras_mask", None)
         elif first is not None and tree.is_nested(first):
@@ -848,17 +841,7 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
             # in, none goes out.
             self.__dict__["_plain_call_facts"] = (
                 _STRUCTURE_VERSION[0], has_training, self._compute_torch_dtype(), has_mask, forward_is_call(self))
-        if not stack:
-            self._clear_losses()
-        stack.append((training, self))
-        scopes = naming.push_scope(self.name, self)
-        try:
-            outputs = torch.nn.Module.__call__(self, *args, **kwargs)
-        finally:
-            stack.pop()
-            naming.pop_scope(scopes)
-        if self.activity_regularizer is not None:
-            self._add_activity_loss(outputs)
+        outputs = self._call_in_context(args, kwargs, training, has_training, forward_is_call(self))
         if self._computes_mask():
             mask = self.compute_mask(first, kwargs.get("mask", previous_mask))
             if isinstance(outputs, torch.Tensor):
@@ -867,35 +850,33 @@ class Layer(QuantizationHooks, torch.nn.Module, Operation):
                 _attach_masks(outputs, mask)
         return outputs
 
-    def _call_with_context(self, x, training, has_training, forward_calls):
-        """`__call__` on one tensor whose checks passed: resolve `training`, run `call` inside the call context
-        and the layer's name scope, and add the activity loss. `forward_calls` is `forward_is_call(self)`: then,
-        unless a torch hook or a global condition is in the way (`calls_directly`, inline), `call` runs
-        straight away."""
+    def _call_in_context(self, args, kwargs, training, has_training, forward_calls):
+        """The call itself, its arguments settled: resolve `training` (the caller's, else the enclosing call's,
+        the module's train mode, Keras 2's learning phase), run `call` inside the call context and the layer's
+        name scope, and add the activity loss. `call` runs straight away when `forward_calls`
+        (`forward_is_call(self)`) and nothing else needs `nn.Module.__call__` (`calls_directly`)."""
         stack = _ctx.stack
         if training is None:
             if stack:
                 training = stack[-1][0]
             if training is None and self.training:
                 training = True
-            if training is None and _phase_state.GLOBAL[0] is not None:
+            if training is None and _phase_state.GLOBAL[0] is not None:  # keras2a: K.set_learning_phase
                 training = bool(_phase_state.GLOBAL[0])
+        if has_training:
+            kwargs["training"] = training
         if not stack:
             self._clear_losses()
         stack.append((training, self))
-        scopes = naming._state.stack
-        scoped = not scopes or scopes[-1][1] is not self  # `naming.push_scope`, inline
+        scopes = naming.scope_stack()
+        scoped = not scopes or scopes[-1][1] is not self  # entered once: not again right inside its own scope
         if scoped:
             scopes.append((self.name, self))
         try:
-            if (forward_calls and not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
-                                       or self._backward_pre_hooks or self._compiled_call_impl is not None)
-                    and plain_calls_allowed()):
-                outputs = self.call(x, training=training) if has_training else self.call(x)
-            elif has_training:
-                outputs = torch.nn.Module.__call__(self, x, training=training)
+            if forward_calls and not has_module_hooks(self) and plain_calls_allowed():
+                outputs = self.call(*args, **kwargs)
             else:
-                outputs = torch.nn.Module.__call__(self, x)
+                outputs = torch.nn.Module.__call__(self, *args, **kwargs)
         finally:
             stack.pop()
             if scoped:

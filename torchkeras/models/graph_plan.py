@@ -159,7 +159,7 @@ class GraphPlan:
 
     def _run_chain(self, x, training):
         """A chain's run: each layer's `call` on the last output, or its module call where `calls_directly`
-        says no (its test of the hooks is inline: this runs once per layer per batch)."""
+        says no."""
         direct = self._chain_direct
         if direct[0] != _STRUCTURE_VERSION[0]:
             direct = self._chain_direct = (_STRUCTURE_VERSION[0],
@@ -167,7 +167,7 @@ class GraphPlan:
         for (op, has_training, recorded), forward_is_call in zip(self.chain, direct[1]):
             if forward_is_call and not (op._forward_hooks or op._forward_pre_hooks or op._backward_hooks
                                         or op._backward_pre_hooks or op._compiled_call_impl is not None):
-                call = op.call
+                call = op.call  # `has_module_hooks`, inline: this loop is the per-layer cost of a Sequential
             else:
                 call = functools.partial(_module_call, op)
             if has_training:
