@@ -74,6 +74,48 @@ def test_subclassed_predictions_match():
     np.testing.assert_allclose(t.predict(x, verbose=0), k.predict(x, verbose=0), atol=1e-5)
 
 
+def _batch_norm_chain(lib):
+    return lib.Sequential([lib.Input((8,)), lib.layers.Dense(16, activation="relu"), lib.layers.BatchNormalization(),
+                           lib.layers.Dense(3, activation="softmax")])
+
+
+def _inputs_for(build, n):
+    rng = np.random.default_rng(3)
+    if build is _two_in_two_out:
+        return [rng.standard_normal((n, 4)).astype("float32"), rng.standard_normal((n, 6)).astype("float32")]
+    return rng.standard_normal((n, 8)).astype("float32")
+
+
+def _numpy(outputs):
+    return [keras.ops.convert_to_numpy(o) if not isinstance(o, torch.Tensor) else o.detach().cpu().numpy()
+            for o in (outputs if isinstance(outputs, (list, tuple)) else [outputs])]
+
+
+@pytest.mark.parametrize("build", [_mlp, _batch_norm_chain, _two_in_two_out, _subclassed])
+def test_repeated_calls_and_one_batch_predict_match_keras(build):
+    """The calls after the first reuse what it settled (and a chain runs as one loop); a one-batch `predict`
+    without callbacks is `predict_on_batch`: all give Keras's numbers, in inference and in training calls."""
+    x = _inputs_for(build, 6)
+    k, t = build(keras), build(torchkeras)
+    if build is _subclassed:
+        k(x), t(x)
+    _copy(k, t)
+    tx = [torch.from_numpy(a) for a in x] if isinstance(x, list) else torch.from_numpy(x)
+    for _ in range(3):
+        for tp, kp in zip(_numpy(t(tx)), _numpy(k(x))):
+            np.testing.assert_allclose(tp, kp, rtol=1e-5, atol=1e-6)
+    for _ in range(2):  # BatchNormalization: batch statistics, and the moving ones updated alike
+        for tp, kp in zip(_numpy(t(tx, training=True)), _numpy(k(x, training=True))):
+            np.testing.assert_allclose(tp, kp, rtol=1e-5, atol=1e-5)
+    for tw, kw in zip(t.get_weights(), k.get_weights()):
+        np.testing.assert_allclose(tw, kw, rtol=1e-5, atol=1e-6)
+    small = [a[:4] for a in x] if isinstance(x, list) else x[:4]
+    for tp, kp in zip(_numpy(t.predict(small, verbose=0)), _numpy(k.predict(small, verbose=0))):
+        np.testing.assert_allclose(tp, kp, rtol=1e-5, atol=1e-6)
+    for tp, kp in zip(_numpy(t.predict_on_batch(small)), _numpy(k.predict_on_batch(small))):
+        np.testing.assert_allclose(tp, kp, rtol=1e-5, atol=1e-6)
+
+
 def test_weight_gradients_match():
     x, y = _data(16)
     k, t = _mlp(keras), _mlp(torchkeras)
