@@ -45,9 +45,9 @@ def is_dataset_like(x):
 
 def concat_to_numpy(outputs):
     first = outputs[0]
-    if len(outputs) == 1 and type(first) is torch.Tensor:
-        return first.detach().cpu().numpy()  # one batch of one output
     if len(outputs) == 1:  # one batch: no concatenation
+        if type(first) is torch.Tensor:
+            return _output_to_numpy(first)
         return tree.map_structure(_output_to_numpy, first) if tree.is_nested(first) else _output_to_numpy(first)
     flat_batches = [tree.flatten(o) for o in outputs]
     columns = list(zip(*flat_batches))
